@@ -340,3 +340,14 @@ def load(
         return _finish(x, y, sub_classes, (channels, height, width), normalize,
                        requested=requested, used=used, source=source, reason="" if real else why)
     raise DataUnavailable(f"{requested} is not available ({why}) and no stand-in loaded: {'; '.join(attempts)}")
+
+
+def available(name: str, split: str = "test") -> bool:
+    """Whether the real dataset is on disk under ``REPGEOM_DATA`` (never downloads)."""
+    if name not in SHAPES:
+        raise ValueError(f"unknown dataset {name!r}; expected one of {', '.join(SHAPES)}")
+    try:
+        _torchvision_dataset(name, split, runtime.data_root(), download=False)
+    except Exception:  # noqa: BLE001 - missing or unreadable both mean "not here"
+        return False
+    return True

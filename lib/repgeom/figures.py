@@ -103,3 +103,55 @@ def records(profile: str | None = None, folder: Path | None = None) -> list[Figu
     for path in sorted(folder.glob("fig-*.json")) if folder.is_dir() else []:
         found.append(FigureRecord(**json.loads(path.read_text())))
     return sorted(found, key=lambda r: (r.chapter, r.label))
+
+
+def bibtex(record: FigureRecord, book_title: str) -> str:
+    """A BibTeX ``@misc`` entry citing one figure of the book at its version and commit."""
+    key = "repgeom-" + record.label.removeprefix("fig-")
+    first = record.caption.split(". ")[0].rstrip(".").replace("{", "").replace("}", "")
+    year = record.created[:4] if record.created else ""
+    return (
+        f"@misc{{{key},\n"
+        f"  title        = {{{{{record.label}}}: {first}}},\n"
+        f"  author       = {{{{The repgeom book authors}}}},\n"
+        f"  howpublished = {{{book_title}, version {record.version}, commit {record.commit}, "
+        f"chapter {record.chapter}, figure {record.label}}},\n"
+        f"  year         = {{{year}}},\n"
+        f"  note         = {{Profile {record.profile}, device {record.device}}}\n"
+        f"}}"
+    )
+
+
+def gallery_entry(record: FigureRecord, page_dir: Path, book_title: str) -> str:
+    """MyST Markdown for one figure in the gallery: image, caption, downloads, provenance, BibTeX."""
+    import os
+
+    rel = {ext: os.path.relpath(path, page_dir) for ext, path in record.files.items()}
+    data = "; ".join(
+        f"{d['used']} (n={d['n']})" + (f", stand-in for {d['requested']}: {d['reason']}" if d["substituted"] else "")
+        for d in record.data
+    ) or "synthetic (generated in the chapter)"
+    seeds = ", ".join(str(s) for s in record.seeds[:12]) + (" …" if len(record.seeds) > 12 else "")
+    return "\n".join([
+        f"### `{record.label}` ({record.chapter})",
+        "",
+        f"```{{image}} {rel['png']}",
+        f":alt: {record.label}",
+        ":width: 85%",
+        "```",
+        "",
+        record.caption,
+        "",
+        f"In its chapter: {{ref}}`{record.label}`. Download {{download}}`PNG <{rel['png']}>` · "
+        f"{{download}}`PDF <{rel['pdf']}>`",
+        "",
+        f"- **profile** {record.profile} · **device** {record.device} · **commit** `{record.commit}` · "
+        f"**repgeom** {record.version} · **wall time** {record.wall_time_s} s",
+        f"- **seeds** {seeds}",
+        f"- **data** {data}",
+        "",
+        "```bibtex",
+        bibtex(record, book_title),
+        "```",
+        "",
+    ])

@@ -1,0 +1,62 @@
+# Every target sets itself up: it creates .venv and installs the pinned
+# environment (offline-capable: torch and torchvision come from the local
+# wheel cache) before doing its work.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PROFILE ?= quick
+BUILD := _build/$(PROFILE)
+NB_DIR := _build/notebooks/$(PROFILE)
+export REPGEOM_PROFILE := $(PROFILE)
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+
+.PHONY: help setup test unit nbval book-strict book chapter bench clean clean-cache
+
+help:
+	@echo "make book      build the HTML book (PROFILE=quick|full)"
+	@echo "make test      unit tests + every chapter under nbval + strict book build"
+	@echo "make chapter CHAPTER=<id>   execute one chapter headless"
+	@echo "make bench     speed comparisons against peer implementations"
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[book]'
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
+	touch $@
+
+setup: $(VENV)/.installed
+
+unit: setup
+	$(PY) -m pytest -q -p no:cacheprovider tests
+
+# Chapters listed in _toc.yml, converted to notebooks by jupytext, executed by nbval.
+nbval: setup
+	$(PY) -m repgeom notebooks --out $(NB_DIR)
+	REPGEOM_THREADS=1 $(PY) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-cell-timeout=900 \
+	    -n 2 --dist loadfile $(NB_DIR)
+
+book-strict: setup
+	$(VENV)/bin/jupyter-book build . --path-output $(BUILD) -W -n --keep-going
+	@echo "HTML: $(BUILD)/_build/html/index.html"
+
+test: unit nbval book-strict
+
+book: setup
+	$(VENV)/bin/jupyter-book build . --path-output $(BUILD)
+	@echo "HTML book: $(abspath $(BUILD))/_build/html/index.html"
+
+chapter: setup
+	@test -n "$(CHAPTER)" || { echo "usage: make chapter CHAPTER=<id> (see: $(PY) -m repgeom list)"; exit 2; }
+	$(PY) -m repgeom run $(CHAPTER) --profile $(PROFILE)
+
+bench: setup
+	$(PY) bench/run.py --profile $(PROFILE)
+
+clean-cache:
+	rm -rf $(BUILD)/_build/.jupyter_cache
+
+clean:
+	rm -rf _build

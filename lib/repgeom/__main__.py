@@ -1,0 +1,150 @@
+"""Command line: list the book's chapters, run one headless, export notebooks.
+
+    python -m repgeom list
+    python -m repgeom run CHAPTER [--profile quick|full] [--device auto|cpu|cuda]
+    python -m repgeom notebooks --out DIR
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import runtime
+
+SUMMARY_PAGES = {"intro", "scorecard", "gallery", "data_sources"}
+
+
+def _root() -> Path:
+    root = runtime.repo_root()
+    if root is None:
+        raise SystemExit("error: run this inside the book's checkout (the folder with _config.yml and lib/)")
+    return root
+
+
+def _toc_files(root: Path) -> list[str]:
+    """Every file listed in _toc.yml, in order (without extension)."""
+    import yaml
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    files: list[str] = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return files
+
+
+def chapters(root: Path) -> list[str]:
+    """Chapter ids (file stems) listed in the table of contents, in order."""
+    return [Path(f).name for f in _toc_files(root) if Path(f).name not in SUMMARY_PAGES]
+
+
+def _chapter_path(root: Path, chapter: str) -> Path:
+    known = chapters(root)
+    if chapter not in known:
+        raise SystemExit(f"error: unknown chapter {chapter!r}; chapters: {', '.join(known) or '(none yet)'}")
+    return root / "book" / f"{chapter}.md"
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from . import figures
+
+    root = _root()
+    for chapter in chapters(root):
+        text = (root / "book" / f"{chapter}.md").read_text()
+        labels = sorted(set(line.split()[-1] for line in text.splitlines() if line.startswith(":name: fig-")))
+        print(f"{chapter}: {', '.join(labels) or 'no figures'}")
+    saved = figures.records()
+    print(f"\n{len(saved)} figure(s) saved at profile {runtime.profile()} in {figures.figure_dir()}")
+    return 0
+
+
+def cmd_notebooks(args: argparse.Namespace) -> int:
+    """Convert every chapter (and summary notebook) of the toc to .ipynb with jupytext."""
+    import jupytext
+
+    root = _root()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.ipynb"):
+        old.unlink()
+    for chapter in chapters(root) + ["data_sources"]:
+        nb = jupytext.read(root / "book" / f"{chapter}.md")
+        jupytext.write(nb, out / f"{chapter}.ipynb")
+        print(out / f"{chapter}.ipynb")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import jupytext
+    import nbclient
+    from nbclient.exceptions import CellExecutionError
+
+    root = _root()
+    path = _chapter_path(root, args.chapter)
+    os.environ["REPGEOM_PROFILE"] = args.profile or runtime.profile()
+    if args.device:
+        os.environ["REPGEOM_DEVICE"] = args.device
+    runtime.configure()  # fail early, with one line, on a bad setting
+    nb = jupytext.read(path)
+    client = nbclient.NotebookClient(nb, timeout=None, kernel_name="python3",
+                                     resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    print(f"running {args.chapter} at profile {os.environ['REPGEOM_PROFILE']} ...", flush=True)
+    try:
+        client.execute()
+    except CellExecutionError as err:
+        last = [line for line in str(err).splitlines() if line.strip()][-1]
+        print(f"error: chapter {args.chapter} failed: {last}", file=sys.stderr)
+        return 1
+    finally:
+        if args.save_notebook:
+            jupytext.write(nb, args.save_notebook)
+    print(f"done in {time.perf_counter() - start:.0f} s")
+    from . import claims
+
+    table = claims.load_outcomes()
+    table = table[table["chapter"] == args.chapter]
+    if len(table):
+        import pandas as pd
+
+        with pd.option_context("display.max_colwidth", 60, "display.width", 200):
+            print(table[["id", "paper_value", "ours", "verdict"]].to_string(index=False))
+    from . import figures
+
+    print(f"figures: {figures.figure_dir()}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m repgeom", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list chapters and their figure labels").set_defaults(func=cmd_list)
+    nbs = sub.add_parser("notebooks", help="convert the chapters to .ipynb (jupytext)")
+    nbs.add_argument("--out", required=True)
+    nbs.set_defaults(func=cmd_notebooks)
+    run = sub.add_parser("run", help="execute one chapter headless, print its claim table")
+    run.add_argument("chapter")
+    run.add_argument("--profile", choices=runtime.PROFILES)
+    run.add_argument("--device", help="auto, cpu, cuda or cuda:N")
+    run.add_argument("--save-notebook", help="also write the executed notebook here (.ipynb)")
+    run.set_defaults(func=cmd_run)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except runtime.SettingError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
