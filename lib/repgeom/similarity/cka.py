@@ -1,0 +1,133 @@
+"""Centred kernel alignment (Cortes et al., 2012) and linear CKA (Kornblith et al., 2019).
+
+The alignment of two (conditions, conditions) kernels is
+
+.. math:: C(K_1, K_2) = \\frac{\\langle H K_1 H, H K_2 H\\rangle_F}
+          {\\lVert H K_1 H\\rVert_F \\lVert H K_2 H\\rVert_F},
+          \\qquad H = I - \\tfrac{1}{n}\\mathbf 1 \\mathbf 1^\\top,
+
+as in Alleman, Lindsey & Fusi (2024), Sec. 3. With linear kernels
+``K = X Xᵀ`` it equals linear CKA of the feature matrices, which
+:func:`linear_cka` computes without forming the kernels. All functions are
+batched over leading dimensions, run on the input's device and accumulate in
+float64.
+"""
+from __future__ import annotations
+
+import torch
+
+__all__ = ["centre_kernel", "centre_features", "kernel_alignment", "linear_cka"]
+
+
+def _check(x: torch.Tensor, name: str) -> None:
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if x.ndim < 2:
+        raise ValueError(f"{name} must have at least 2 dimensions, got shape {tuple(x.shape)}")
+    if not x.is_floating_point():
+        raise ValueError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError(f"{name} contains NaN or Inf ({int((~torch.isfinite(x)).sum())} values)")
+
+
+def _check_kernel(k: torch.Tensor, name: str) -> None:
+    _check(k, name)
+    if k.shape[-1] != k.shape[-2]:
+        raise ValueError(f"{name} must be square in its last two dimensions, got shape {tuple(k.shape)}")
+    if k.shape[-1] < 2:
+        raise ValueError(f"{name} needs at least 2 conditions, got {k.shape[-1]}")
+
+
+def centre_kernel(k: torch.Tensor) -> torch.Tensor:
+    """Double-centre a kernel, ``H K H``.
+
+    Parameters
+    ----------
+    k : torch.Tensor, shape (..., n, n)
+
+    Returns
+    -------
+    torch.Tensor, shape (..., n, n), same dtype as ``k``
+        Rows and columns sum to zero.
+    """
+    _check_kernel(k, "k")
+    return k - k.mean(-1, keepdim=True) - k.mean(-2, keepdim=True) + k.mean((-1, -2), keepdim=True)
+
+
+def centre_features(x: torch.Tensor) -> torch.Tensor:
+    """Centre a feature matrix over its samples, ``H X``.
+
+    Parameters
+    ----------
+    x : torch.Tensor, shape (..., n_samples, n_features)
+
+    Returns
+    -------
+    torch.Tensor, shape (..., n_samples, n_features)
+        Each column has zero mean.
+    """
+    _check(x, "x")
+    return x - x.mean(-2, keepdim=True)
+
+
+def kernel_alignment(k1: torch.Tensor, k2: torch.Tensor) -> torch.Tensor:
+    """Centred kernel alignment ``C(K1, K2)`` (paper Sec. 3).
+
+    Parameters
+    ----------
+    k1, k2 : torch.Tensor, shape (..., n, n)
+        Kernels over the same ``n`` conditions; leading dimensions broadcast.
+
+    Returns
+    -------
+    torch.Tensor, shape (...), float64
+        Values in [-1, 1] (in [0, 1] for positive semi-definite kernels).
+        A kernel that is constant after centring raises ``ValueError``.
+    """
+    _check_kernel(k1, "k1")
+    _check_kernel(k2, "k2")
+    if k1.shape[-1] != k2.shape[-1]:
+        raise ValueError(f"k1 and k2 must cover the same conditions, got {k1.shape[-1]} and {k2.shape[-1]}")
+    a = centre_kernel(k1.double())
+    b = centre_kernel(k2.double())
+    na = a.flatten(-2).norm(dim=-1)
+    nb = b.flatten(-2).norm(dim=-1)
+    if bool((na == 0).any()):
+        raise ValueError("k1 is constant after centring; its alignment is undefined")
+    if bool((nb == 0).any()):
+        raise ValueError("k2 is constant after centring; its alignment is undefined")
+    return (a * b).sum((-1, -2)) / (na * nb)
+
+
+def linear_cka(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Linear CKA of two feature matrices over the same samples.
+
+    Equal to ``kernel_alignment(x @ x.mT, y @ y.mT)`` but computed in feature
+    space, ``‖XᵀY‖²_F / (‖XᵀX‖_F ‖YᵀY‖_F)`` on centred features.
+
+    Parameters
+    ----------
+    x : torch.Tensor, shape (..., n_samples, p)
+    y : torch.Tensor, shape (..., n_samples, q)
+        Leading dimensions broadcast; ``p`` and ``q`` may differ.
+
+    Returns
+    -------
+    torch.Tensor, shape (...), float64, values in [0, 1].
+    """
+    _check(x, "x")
+    _check(y, "y")
+    if x.shape[-2] != y.shape[-2]:
+        raise ValueError(f"x and y must have the same number of samples, got {x.shape[-2]} and {y.shape[-2]}")
+    if x.shape[-2] < 2:
+        raise ValueError(f"x and y need at least 2 samples, got {x.shape[-2]}")
+    xc = centre_features(x.double())
+    yc = centre_features(y.double())
+    xy = (xc.mT @ yc).flatten(-2).pow(2).sum(-1)
+    xx = (xc.mT @ xc).flatten(-2).norm(dim=-1)
+    yy = (yc.mT @ yc).flatten(-2).norm(dim=-1)
+    if bool((xx == 0).any()):
+        raise ValueError("x is constant over samples; its CKA is undefined")
+    if bool((yy == 0).any()):
+        raise ValueError("y is constant over samples; its CKA is undefined")
+    return xy / (xx * yy)
