@@ -1,0 +1,161 @@
+"""SRM against an independent numpy implementation, closed forms and bad inputs."""
+import numpy as np
+import pytest
+import scipy.linalg
+import torch
+
+from repgeom.srm import SRM, procrustes, procrustes_distance, random_orthogonal, variance_explained
+
+
+def _np_probabilistic_srm(xs, w0, n_iter, pert=1e-3):
+    """Chen et al. (2015) EM, written per network with numpy in the paper's (units, samples) layout."""
+    xs = [x.T.copy() for x in xs]                       # (n, m)
+    mus = [x.mean(axis=1, keepdims=True) for x in xs]
+    xs = [x - mu for x, mu in zip(xs, mus)]
+    ws = [w.copy() for w in w0]
+    n, m = xs[0].shape
+    k = ws[0].shape[1]
+    rho2 = np.ones(len(xs))
+    sigma_s = np.eye(k)
+    trace_xtx = [np.sum(x ** 2) for x in xs]
+    for _ in range(n_iter):
+        rho0 = np.sum(1 / rho2)
+        inv_sigma_s = scipy.linalg.cho_solve(scipy.linalg.cho_factor(sigma_s), np.eye(k))
+        inv_sigma_s_rhos = scipy.linalg.cho_solve(scipy.linalg.cho_factor(inv_sigma_s + rho0 * np.eye(k)), np.eye(k))
+        wt_invpsi_x = sum(w.T @ x / r for w, x, r in zip(ws, xs, rho2))
+        s = sigma_s @ (np.eye(k) - rho0 * inv_sigma_s_rhos) @ wt_invpsi_x
+        sigma_s = inv_sigma_s_rhos + s @ s.T / m
+        trace_sigma_s = m * np.trace(sigma_s)
+        for i, x in enumerate(xs):
+            a = x @ s.T
+            p = np.zeros_like(a)
+            np.fill_diagonal(p, pert)
+            u, _, vt = np.linalg.svd(a + p, full_matrices=False)
+            ws[i] = u @ vt
+            rho2[i] = (trace_xtx[i] - 2 * np.sum(ws[i] * a) + trace_sigma_s) / (m * n)
+    return ws, s.T, rho2
+
+
+def _np_deterministic_srm(xs, w0, n_iter):
+    xs = [x - x.mean(axis=0, keepdims=True) for x in xs]   # (m, n)
+    ws = [w.copy() for w in w0]
+    s = np.mean([x @ w for x, w in zip(xs, ws)], axis=0)
+    for _ in range(n_iter):
+        for i, x in enumerate(xs):
+            u, _, vt = np.linalg.svd(x.T @ s, full_matrices=False)
+            ws[i] = u @ vt
+        s = np.mean([x @ w for x, w in zip(xs, ws)], axis=0)
+    return ws, s
+
+
+def _data(n_nets=4, m=30, n=6, noise=0.3, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    s = torch.randn(m, n, generator=g, dtype=torch.float64)
+    q = random_orthogonal(n_nets, n, n, generator=g)
+    return s.unsqueeze(0) @ q.transpose(-1, -2) + 2.0 + noise * torch.randn(n_nets, m, n, generator=g, dtype=torch.float64)
+
+
+@pytest.mark.parametrize("k", [None, 3])
+def test_probabilistic_matches_numpy(k):
+    x = _data()
+    model = SRM(k=k, n_iter=10, method="probabilistic", seed=1)
+    w0 = model.init_w(x)
+    model.fit(x, w0=w0)
+    ws, s, rho2 = _np_probabilistic_srm(list(x.numpy()), list(w0.numpy()), 10)
+    np.testing.assert_allclose(model.w_.numpy(), np.stack(ws), atol=1e-9)
+    np.testing.assert_allclose(model.s_.numpy(), s, atol=1e-9)
+    np.testing.assert_allclose(model.rho2_.numpy(), rho2, atol=1e-9)
+
+
+def test_deterministic_matches_numpy_and_decreases_objective():
+    x = _data(seed=2)
+    model = SRM(n_iter=8, method="deterministic", seed=3)
+    w0 = model.init_w(x)
+    model.fit(x, w0=w0)
+    ws, s = _np_deterministic_srm(list(x.numpy()), list(w0.numpy()), 8)
+    np.testing.assert_allclose(model.w_.numpy(), np.stack(ws), atol=1e-9)
+    np.testing.assert_allclose(model.s_.numpy(), s, atol=1e-9)
+    xc = x - x.mean(dim=-2, keepdim=True)
+    losses = []
+    for it in (1, 2, 4, 8):
+        m = SRM(n_iter=it, method="deterministic", seed=3).fit(x)
+        losses.append(((xc - m.s_ @ m.w_.transpose(-1, -2)) ** 2).sum().item())
+    assert all(b <= a + 1e-9 for a, b in zip(losses, losses[1:]))
+
+
+@pytest.mark.parametrize("method", ["probabilistic", "deterministic"])
+def test_orthonormal_and_batched_equals_separate(method):
+    x = torch.stack([_data(seed=4), _data(seed=5)])   # (layers=2, N, m, n)
+    model = SRM(k=4, method=method, seed=0).fit(x)
+    eye = torch.eye(4, dtype=torch.float64)
+    torch.testing.assert_close(model.w_.transpose(-1, -2) @ model.w_, eye.expand(2, 4, 4, 4))
+    for b in range(2):
+        single = SRM(k=4, method=method, seed=0).fit(x[b], w0=model.init_w(x)[b])
+        torch.testing.assert_close(single.w_, model.w_[b])
+
+
+def test_recovers_exact_rotations_and_transform_subtracts_mean():
+    x = _data(noise=0.0, seed=6)                       # x_i = s Q_iᵀ + 2
+    model = SRM(n_iter=30, method="deterministic").fit(x[:, :20])
+    shared = model.transform(x[:, 20:])
+    # all networks land on the same shared responses: perfect alignment
+    torch.testing.assert_close(shared, shared[:1].expand_as(shared), atol=1e-8, rtol=0)
+    assert variance_explained(model, x[:, 20:]).min().item() > 1 - 1e-10
+    # the offset 2.0 is removed (BrainIAK's transform would keep it)
+    assert shared.mean().abs().item() < 0.5
+
+
+def test_variance_explained_closed_form():
+    x = _data(seed=7)
+    model = SRM(method="probabilistic").fit(x[:, :20])
+    test = x[:, 20:]
+    ve = variance_explained(model, test)
+    s_bar = np.mean([(t - mu) @ w for t, mu, w in zip(test.numpy(), model.mu_.numpy(), model.w_.numpy())], axis=0)
+    ref = [1 - np.mean((s_bar @ w.T + mu - t) ** 2) / np.var(t)
+           for t, mu, w in zip(test.numpy(), model.mu_.numpy(), model.w_.numpy())]
+    np.testing.assert_allclose(ve.numpy(), ref, atol=1e-12)
+    # independent noise-only networks are poorly explained
+    noise = torch.randn(4, 40, 6, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    m2 = SRM(method="probabilistic").fit(noise[:, :30])
+    assert variance_explained(m2, noise[:, 30:]).mean().item() < ve.mean().item()
+
+
+def test_fit_is_reproducible():
+    x = _data(seed=8)
+    a, b = SRM(seed=5).fit(x), SRM(seed=5).fit(x)
+    assert torch.equal(a.w_, b.w_)
+
+
+def test_procrustes_closed_form():
+    g = torch.Generator().manual_seed(0)
+    q = random_orthogonal(5, 5, generator=g)
+    p = torch.diag(torch.tensor([3.0, 2, 1.5, 1, 0.5], dtype=torch.float64))
+    torch.testing.assert_close(procrustes(q @ p), q)  # polar factor of Q·(positive diagonal)
+    x = torch.randn(30, 5, generator=g, dtype=torch.float64)
+    assert procrustes_distance(x, x @ q + 1.0).item() == pytest.approx(0.0, abs=1e-6)
+    y = torch.randn(30, 7, generator=g, dtype=torch.float64)
+    xc, yc = x - x.mean(0), y - y.mean(0)
+    nuc = np.linalg.svd(xc.numpy().T @ yc.numpy(), compute_uv=False).sum()
+    ref = np.arccos(nuc / (np.linalg.norm(xc.numpy()) * np.linalg.norm(yc.numpy())))
+    assert procrustes_distance(x, y).item() == pytest.approx(ref, abs=1e-12)
+
+
+def test_bad_inputs():
+    x = _data()
+    with pytest.raises(ValueError, match="k=7 is larger"):
+        SRM(k=7).fit(x)
+    with pytest.raises(ValueError, match="NaN"):
+        SRM().fit(torch.where(x > 3, float("nan"), x))
+    with pytest.raises(ValueError, match="method"):
+        SRM(method="pca")
+    with pytest.raises(ValueError, match="n_iter"):
+        SRM(n_iter=0)
+    with pytest.raises(ValueError, match="shape"):
+        SRM().fit(torch.zeros(5, 4))
+    model = SRM().fit(x)
+    with pytest.raises(ValueError, match="shape"):
+        model.transform(torch.zeros(3, 10, 6, dtype=torch.float64))  # wrong number of networks
+    with pytest.raises(ValueError, match="not fitted"):
+        SRM().transform(x)
+    with pytest.raises(ValueError, match="same number of examples"):
+        procrustes_distance(x[0], x[1, :10])
