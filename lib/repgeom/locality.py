@@ -1,0 +1,400 @@
+"""The locality prior: a wiring cost for fully connected layers.
+
+Neurons of a layer sit on a grid (row, column positions, spacing 1, no
+wrap-around). A connection from input neuron ``i`` to output neuron ``j``
+transmits the fraction ``P_ji = 1 / (1 + c(d_ji))`` of its signal, where
+``d_ji = ||r_j - r_i||_2`` and ``c`` is the cost of distance (``d``,
+``sqrt(d)`` or ``d**2``). :class:`LocalityPriorLinear` multiplies its weights by
+this fixed prior, ``y = (W * P) x + b`` (the released layer; the README's
+``P .* (Wx + b)`` does not type-check). With weight decay on ``W``, long
+connections then cost more weight for the same effect.
+
+:func:`spatial_variance` measures how clustered a layer's activations are on
+its grid; :func:`wiring_cost` sums ``|W_ji| d_ji``; :func:`prune_mask` keeps the
+connections with the largest ``|W * P|``.
+
+Conventions: an ``nn.Linear`` weight has shape (out, in), so every prior and
+distance matrix here has shape (K_out, K_in).
+"""
+from __future__ import annotations
+
+import math
+from typing import Literal, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+Cost = Literal["linear", "sqrt", "quadratic"]
+COSTS: tuple[str, ...] = ("linear", "sqrt", "quadratic")
+Grid = int | Sequence[int]
+
+
+def _grid_shape(grid: Grid, name: str) -> tuple[int, int]:
+    """``side`` -> (side, side); ``(rows, cols)`` -> itself; both checked positive."""
+    if isinstance(grid, bool):
+        raise ValueError(f"{name} must be a positive int or a (rows, cols) pair, got {grid!r}")
+    if isinstance(grid, int):
+        shape = (grid, grid)
+    else:
+        try:
+            shape = tuple(int(g) for g in grid)
+        except TypeError:
+            raise ValueError(f"{name} must be a positive int or a (rows, cols) pair, got {grid!r}") from None
+        if len(shape) != 2 or any(not float(g).is_integer() for g in grid):
+            raise ValueError(f"{name} must be a positive int or a (rows, cols) pair, got {grid!r}")
+    if shape[0] < 1 or shape[1] < 1:
+        raise ValueError(f"{name} must have positive sides, got {shape}")
+    return shape  # type: ignore[return-value]
+
+
+def square_side(k: int, name: str = "k") -> int:
+    """The side of a square grid of ``k`` neurons; ``ValueError`` if ``k`` is not a square."""
+    side = math.isqrt(int(k)) if k >= 0 else -1
+    if side < 1 or side * side != k:
+        raise ValueError(f"{name}={k} neurons do not fill a square grid; expected a perfect square (e.g. 49, 4096)")
+    return side
+
+
+def grid_coords(grid: Grid, *, span: tuple[int, int] | None = None,
+                dtype: torch.dtype = torch.float64, device: torch.device | str | None = None) -> torch.Tensor:
+    """Positions of the neurons of a grid, row-major.
+
+    Parameters
+    ----------
+    grid : int or (rows, cols)
+        A square side or a rectangular shape.
+    span : (rows, cols), optional
+        Stretch the grid over the extent of a grid of this shape (cell centres
+        aligned), so two grids of different sizes share one physical sheet.
+        Default: the grid's own shape (integer positions 0 .. side-1).
+
+    Returns
+    -------
+    torch.Tensor, shape (rows * cols, 2)
+        ``(row, col)`` of each neuron, in units of the ``span`` grid's spacing.
+    """
+    rows, cols = _grid_shape(grid, "grid")
+    srows, scols = _grid_shape(span, "span") if span is not None else (rows, cols)
+    # centre of cell k of n cells covering [-0.5, m - 0.5]: (k + 0.5) * m / n - 0.5
+    r = (torch.arange(rows, dtype=dtype, device=device) + 0.5) * (srows / rows) - 0.5
+    c = (torch.arange(cols, dtype=dtype, device=device) + 0.5) * (scols / cols) - 0.5
+    rr, cc = torch.meshgrid(r, c, indexing="ij")
+    return torch.stack([rr.reshape(-1), cc.reshape(-1)], dim=1)
+
+
+def grid_distances(in_grid: Grid, out_grid: Grid | None = None, *, dtype: torch.dtype = torch.float64,
+                   device: torch.device | str | None = None) -> torch.Tensor:
+    """Euclidean distances between output and input neurons on one sheet.
+
+    Parameters
+    ----------
+    in_grid : int or (rows, cols)
+        Grid of the input neurons; distances are in its spacing.
+    out_grid : int or (rows, cols), optional
+        Grid of the output neurons (default: the input grid). A grid of
+        another size is stretched over the input grid's extent.
+
+    Returns
+    -------
+    torch.Tensor, shape (K_out, K_in)
+        ``d[j, i] = ||r_j - r_i||_2``.
+    """
+    shape_in = _grid_shape(in_grid, "in_grid")
+    shape_out = _grid_shape(out_grid, "out_grid") if out_grid is not None else shape_in
+    r_in = grid_coords(shape_in, dtype=dtype, device=device)
+    r_out = grid_coords(shape_out, span=shape_in, dtype=dtype, device=device)
+    diff = r_out[:, None, :] - r_in[None, :, :]
+    return diff.pow(2).sum(-1).sqrt()
+
+
+def prior_from_distances(distances: torch.Tensor, cost: Cost = "linear", normalize: bool = False) -> torch.Tensor:
+    """The transmitted fraction ``1 / (1 + c(d))`` for a matrix of distances.
+
+    Parameters
+    ----------
+    distances : torch.Tensor, shape (..., K_out, K_in)
+        Non-negative distances.
+    cost : {"linear", "sqrt", "quadratic"}
+        ``c(d) = d``, ``sqrt(d)`` or ``d**2``.
+    normalize : bool
+        Rescale each output neuron's row so its inputs sum to ``K_in`` (the
+        README's "total input unchanged"; the released code left it off).
+
+    Returns
+    -------
+    torch.Tensor, shape (..., K_out, K_in)
+    """
+    if cost not in COSTS:
+        raise ValueError(f"cost must be one of {COSTS}, got {cost!r}")
+    if not isinstance(distances, torch.Tensor) or distances.ndim < 2:
+        raise ValueError(f"distances must be a tensor of shape (..., K_out, K_in), got "
+                         f"{getattr(distances, 'shape', type(distances).__name__)}")
+    if not torch.isfinite(distances).all() or (distances < 0).any():
+        raise ValueError("distances must be finite and non-negative")
+    c = {"linear": distances, "sqrt": distances.sqrt(), "quadratic": distances.pow(2)}[cost]
+    prior = 1.0 / (1.0 + c)
+    if normalize:
+        prior = prior * (prior.shape[-1] / prior.sum(-1, keepdim=True))
+    return prior
+
+
+def grid_prior(side: Grid, cost: Cost = "linear", normalize: bool = False, *, out_side: Grid | None = None,
+               dtype: torch.dtype = torch.float32, device: torch.device | str | None = None) -> torch.Tensor:
+    """The locality prior of a layer whose neurons sit on grids.
+
+    Parameters
+    ----------
+    side : int or (rows, cols)
+        Input grid: ``side`` x ``side`` neurons, or a rectangular shape
+        (``(1, 7)`` is the README's 1-D 7-neuron example).
+    cost : {"linear", "sqrt", "quadratic"}
+        Cost of distance: ``P = 1 / (1 + d)``, ``1 / (1 + sqrt d)``, ``1 / (1 + d**2)``.
+    normalize : bool
+        Rescale rows to sum to ``K_in`` (see :func:`prior_from_distances`).
+    out_side : int or (rows, cols), optional
+        Output grid, default the input grid.
+
+    Returns
+    -------
+    torch.Tensor, shape (K_out, K_in)
+        ``P[j, i]``: fraction of input ``i``'s signal reaching output ``j``.
+    """
+    d = grid_distances(side, out_side, dtype=torch.float64, device=device)
+    return prior_from_distances(d, cost, normalize).to(dtype)
+
+
+class LocalityPriorLinear(nn.Linear):
+    """A linear layer whose effective weight is ``W * P`` with a fixed prior ``P``.
+
+    ``y = x (W * P)^T + b``; ``P`` is a non-trainable buffer (saved in the
+    state dict, moved with the module).
+
+    Parameters
+    ----------
+    in_features, out_features : int
+    bias : bool
+    in_grid, out_grid : int or (rows, cols), optional
+        Grids of the input and output neurons; default square grids of
+        ``sqrt(in_features)`` and ``sqrt(out_features)`` (an error if those are
+        not perfect squares).
+    cost : {"linear", "sqrt", "quadratic"}
+    normalize : bool
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, *,
+                 in_grid: Grid | None = None, out_grid: Grid | None = None, cost: Cost = "linear",
+                 normalize: bool = False, device: torch.device | str | None = None,
+                 dtype: torch.dtype | None = None) -> None:
+        super().__init__(in_features, out_features, bias=bias, device=device, dtype=dtype)
+        gin = _grid_shape(in_grid, "in_grid") if in_grid is not None else square_side(in_features, "in_features")
+        gout = _grid_shape(out_grid, "out_grid") if out_grid is not None else square_side(out_features, "out_features")
+        gin, gout = _grid_shape(gin, "in_grid"), _grid_shape(gout, "out_grid")
+        if gin[0] * gin[1] != in_features:
+            raise ValueError(f"in_grid {gin} holds {gin[0] * gin[1]} neurons, expected in_features={in_features}")
+        if gout[0] * gout[1] != out_features:
+            raise ValueError(f"out_grid {gout} holds {gout[0] * gout[1]} neurons, expected out_features={out_features}")
+        self.in_grid, self.out_grid, self.cost, self.normalize = gin, gout, cost, normalize
+        prior = grid_prior(gin, cost, normalize, out_side=gout, dtype=self.weight.dtype, device=self.weight.device)
+        self.register_buffer("prior", prior)
+
+    @property
+    def effective_weight(self) -> torch.Tensor:
+        """``W * P``, shape (out_features, in_features)."""
+        return self.weight * self.prior
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, self.effective_weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, in_grid={self.in_grid}, out_grid={self.out_grid}, " \
+               f"cost={self.cost}, normalize={self.normalize}"
+
+
+def effective_weight(layer: nn.Linear) -> torch.Tensor:
+    """The weight a layer actually applies: ``W * P`` for a locality layer, ``W`` otherwise."""
+    if isinstance(layer, LocalityPriorLinear):
+        return layer.effective_weight
+    if isinstance(layer, nn.Linear):
+        return layer.weight
+    raise ValueError(f"layer must be an nn.Linear, got {type(layer).__name__}")
+
+
+def _check_finite(x: torch.Tensor, name: str) -> None:
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if not torch.isfinite(x).all():
+        raise ValueError(f"{name} contains NaN or Inf ({int((~torch.isfinite(x)).sum())} values)")
+
+
+def spatial_variance(activations: torch.Tensor, side: Grid, *, on_empty: Literal["raise", "nan"] = "raise") -> torch.Tensor:
+    """How spread out a non-negative activation map is on its grid (lower: more clustered).
+
+    With ``p = a / sum(a)``, centre ``mu = sum_i p_i r_i`` and
+
+    ``var = sum_i p_i ||r_i - mu||^2 / (1 - sum_i p_i^2)``
+
+    (the unbiased variance with reliability weights; a point mass has
+    variance 0). Accumulates in float64.
+
+    Parameters
+    ----------
+    activations : torch.Tensor, shape (..., K)
+        Non-negative activations, any leading (image, layer, network) dims.
+    side : int or (rows, cols)
+        The grid holding the ``K`` neurons.
+    on_empty : {"raise", "nan"}
+        What an all-zero map (no mass) gives: an error, or NaN.
+
+    Returns
+    -------
+    torch.Tensor, shape (...)
+        Variance in squared grid spacings, float64.
+    """
+    shape = _grid_shape(side, "side")
+    _check_finite(activations, "activations")
+    k = shape[0] * shape[1]
+    if activations.ndim < 1 or activations.shape[-1] != k:
+        raise ValueError(f"activations must have shape (..., {k}) for a {shape[0]}x{shape[1]} grid, "
+                         f"got {tuple(activations.shape)}")
+    if (activations < 0).any():
+        raise ValueError("activations must be non-negative (take them after a ReLU); "
+                         f"got minimum {float(activations.min()):.3g}")
+    if on_empty not in ("raise", "nan"):
+        raise ValueError(f"on_empty must be 'raise' or 'nan', got {on_empty!r}")
+    a = activations.to(torch.float64)
+    total = a.sum(-1, keepdim=True)
+    empty = total.squeeze(-1) == 0
+    if on_empty == "raise" and empty.any():
+        raise ValueError(f"activations has {int(empty.sum())} all-zero map(s); their variance is undefined "
+                         "(pass on_empty='nan' to get NaN for them)")
+    p = a / torch.where(total == 0, torch.ones_like(total), total)
+    r = grid_coords(shape, dtype=torch.float64, device=a.device)           # (K, 2)
+    mu = p @ r                                                              # (..., 2)
+    # sum_i p_i ||r_i - mu||^2 = sum_i p_i ||r_i||^2 - ||mu||^2
+    spread = (p * (r * r).sum(-1)).sum(-1) - (mu * mu).sum(-1)
+    spread = spread.clamp_min(0.0)
+    sum_p2 = (p * p).sum(-1)
+    denom = 1.0 - sum_p2
+    # a point mass: spread 0 and denominator 0; its variance is 0
+    point = denom <= 1e-12
+    var = torch.where(point, torch.zeros_like(spread), spread / torch.where(point, torch.ones_like(denom), denom))
+    return torch.where(empty, torch.full_like(var, float("nan")), var)
+
+
+def class_mean_maps(activations: torch.Tensor, labels: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """Average activation of each class.
+
+    Parameters
+    ----------
+    activations : torch.Tensor, shape (n, K)
+    labels : torch.Tensor, shape (n,)
+        Integer labels in ``[0, num_classes)``; every class must occur.
+    num_classes : int
+
+    Returns
+    -------
+    torch.Tensor, shape (num_classes, K)
+    """
+    _check_finite(activations, "activations")
+    if activations.ndim != 2:
+        raise ValueError(f"activations must have shape (n, K), got {tuple(activations.shape)}")
+    if labels.ndim != 1 or labels.shape[0] != activations.shape[0]:
+        raise ValueError(f"labels must have shape ({activations.shape[0]},), got {tuple(labels.shape)}")
+    if num_classes < 1 or labels.min() < 0 or labels.max() >= num_classes:
+        raise ValueError(f"labels must lie in [0, {num_classes}), got range [{int(labels.min())}, {int(labels.max())}]")
+    counts = torch.bincount(labels, minlength=num_classes)
+    if (counts == 0).any():
+        raise ValueError(f"classes {torch.nonzero(counts == 0).flatten().tolist()} have no samples")
+    sums = torch.zeros(num_classes, activations.shape[1], dtype=torch.float64, device=activations.device)
+    sums.index_add_(0, labels.to(activations.device), activations.to(torch.float64))
+    return (sums / counts.to(sums)[:, None]).to(activations.dtype)
+
+
+def wiring_cost(weight: torch.Tensor, distances: torch.Tensor, *, per_unit_weight: bool = False) -> torch.Tensor:
+    """Total wiring cost ``sum_ji |W_ji| d_ji`` of a layer (batched over leading dims).
+
+    Parameters
+    ----------
+    weight : torch.Tensor, shape (..., K_out, K_in)
+        The weight the layer applies (``W * P`` for a locality layer).
+    distances : torch.Tensor, shape (K_out, K_in)
+        Connection lengths, e.g. from :func:`grid_distances`.
+    per_unit_weight : bool
+        Divide by ``sum |W_ji|``: the weight-averaged connection length, which
+        does not change when the weights are rescaled (a BatchNorm after the
+        layer makes the raw scale arbitrary).
+
+    Returns
+    -------
+    torch.Tensor, shape (...)
+        In units of |weight| x grid spacing (or grid spacings), float64.
+    """
+    _check_finite(weight, "weight")
+    _check_finite(distances, "distances")
+    if weight.ndim < 2 or weight.shape[-2:] != distances.shape or distances.ndim != 2:
+        raise ValueError(f"weight must have shape (..., K_out, K_in) matching distances {tuple(distances.shape)}, "
+                         f"got {tuple(weight.shape)}")
+    if (distances < 0).any():
+        raise ValueError("distances must be non-negative")
+    w = weight.abs().to(torch.float64)
+    cost = (w * distances.to(w)).sum((-2, -1))
+    if per_unit_weight:
+        mass = w.sum((-2, -1))
+        if (mass == 0).any():
+            raise ValueError("weight is all zero; the per-unit-weight cost is undefined")
+        cost = cost / mass
+    return cost
+
+
+def prune_mask(weight: torch.Tensor, sparsity: float) -> torch.Tensor:
+    """Keep the connections with the largest ``|weight|``; drop the fraction ``sparsity``.
+
+    Parameters
+    ----------
+    weight : torch.Tensor, shape (..., K_out, K_in)
+        Effective weights (``W * P`` for a locality layer), batched over
+        leading dims (each matrix pruned on its own).
+    sparsity : float
+        Fraction of connections removed, in [0, 1]. Ties at the threshold are
+        broken by position (exactly ``round(sparsity * n)`` are removed).
+
+    Returns
+    -------
+    torch.Tensor of bool, shape like ``weight``
+        True where a connection is kept.
+    """
+    _check_finite(weight, "weight")
+    if weight.ndim < 2:
+        raise ValueError(f"weight must have shape (..., K_out, K_in), got {tuple(weight.shape)}")
+    if not 0.0 <= float(sparsity) <= 1.0:
+        raise ValueError(f"sparsity must lie in [0, 1], got {sparsity}")
+    flat = weight.abs().reshape(*weight.shape[:-2], -1)
+    n = flat.shape[-1]
+    drop = int(round(float(sparsity) * n))
+    keep = torch.ones_like(flat, dtype=torch.bool)
+    if drop > 0:
+        order = torch.argsort(flat, dim=-1, stable=True)
+        keep.scatter_(-1, order[..., :drop], False)
+    return keep.reshape(weight.shape)
+
+
+@torch.no_grad()
+def prune_linear_(layer: nn.Linear, sparsity: float) -> torch.Tensor:
+    """Zero, in place, the weights of ``layer`` whose effective weight is smallest in magnitude.
+
+    Parameters
+    ----------
+    layer : nn.Linear or LocalityPriorLinear
+        Ranked by ``|W * P|`` for a locality layer, ``|W|`` otherwise.
+    sparsity : float
+        Fraction of connections removed, in [0, 1].
+
+    Returns
+    -------
+    torch.Tensor of bool, shape (out_features, in_features)
+        The mask of kept connections.
+    """
+    mask = prune_mask(effective_weight(layer), sparsity)
+    layer.weight.mul_(mask.to(layer.weight.dtype))
+    return mask

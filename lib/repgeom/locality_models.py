@@ -1,0 +1,319 @@
+"""The locality-prior paper's networks: LeNet-LP for MNIST and AlexNet-LP for ImageNet.
+
+Both networks exist in two arms that differ only in one layer: the control uses
+``nn.Linear`` where the treatment uses :class:`~repgeom.locality.LocalityPriorLinear`;
+a BatchNorm follows that layer in both arms. Both return logits and, with
+``forward_with_activations``, the activations entering the LP layer (after a
+ReLU) and leaving it (after BatchNorm and ReLU), which sit on square grids.
+
+The ImageNet job is a multi-GPU run::
+
+    torchrun --nproc_per_node=8 -m repgeom.locality_models \\
+        --data /path/to/imagenet --out runs/alexnet_lp --arm locality
+    torchrun --nproc_per_node=8 -m repgeom.locality_models \\
+        --data /path/to/imagenet --out runs/alexnet_control --arm control
+
+(``--data`` holds ``train/`` and ``val/`` ImageFolder trees.) It trains with the
+README's ImageNet setting (SGD, lr 0.1, momentum 0.9, weight decay 1e-4, batch
+256 in total, 90 epochs, lr / 10 every 30 epochs) and writes a checkpoint per
+epoch and, at the end, the LP layer's input/output activations of 1000
+validation images (``activations.pt``).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .locality import Cost, LocalityPriorLinear
+
+ARMS: tuple[str, ...] = ("control", "locality")
+
+
+def _lp_or_linear(arm: str, features: int, side: int, cost: Cost, normalize: bool) -> nn.Linear:
+    if arm not in ARMS:
+        raise ValueError(f"arm must be one of {ARMS}, got {arm!r}")
+    if arm == "locality":
+        return LocalityPriorLinear(features, features, in_grid=side, out_grid=side, cost=cost, normalize=normalize)
+    return nn.Linear(features, features)
+
+
+def _check_images(x: torch.Tensor, channels: int, min_size: int) -> None:
+    if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] != channels:
+        raise ValueError(f"x must have shape (n, {channels}, H, W), got {getattr(x, 'shape', type(x).__name__)}")
+    if x.shape[-1] < min_size or x.shape[-2] < min_size:
+        raise ValueError(f"x images must be at least {min_size}x{min_size}, got {tuple(x.shape[-2:])}")
+
+
+class LeNetLP(nn.Module):
+    """LeNet with an extra 49 -> 49 layer (locality prior or plain) before the read-out.
+
+    conv(1->10, 5) -> max-pool 2 -> ReLU -> conv(10->20, 5) -> Dropout2d ->
+    max-pool 2 -> ReLU -> flatten (320) -> Dropout -> Linear(320->K) -> ReLU
+    [LP input] -> Dropout -> LP(K->K) or Linear(K->K) -> BatchNorm(K) -> ReLU
+    [LP output] -> Linear(K->classes).
+
+    Parameters
+    ----------
+    arm : {"control", "locality"}
+    side : int
+        The LP layer's grid side, ``K = side**2`` (7 in the paper).
+    cost : {"linear", "sqrt", "quadratic"}
+    normalize : bool
+        Row-normalised prior (off in the released code).
+    num_classes : int
+    in_channels : int
+    dropout : float
+
+    Input: images of shape (n, in_channels, 28, 28). Output: logits (n, num_classes).
+    """
+
+    def __init__(self, arm: str = "locality", side: int = 7, *, cost: Cost = "linear", normalize: bool = False,
+                 num_classes: int = 10, in_channels: int = 1, dropout: float = 0.5) -> None:
+        super().__init__()
+        if not isinstance(side, int) or side < 1:
+            raise ValueError(f"side must be a positive int, got {side!r}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
+        k = side * side
+        self.arm, self.side, self.in_channels = arm, side, in_channels
+        self.conv1 = nn.Conv2d(in_channels, 10, kernel_size=5)
+        self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
+        self.conv2_drop = nn.Dropout2d(dropout)
+        self.fc1 = nn.Linear(320, k)
+        self.drop1 = nn.Dropout(dropout)
+        self.drop2 = nn.Dropout(dropout)
+        self.lp = _lp_or_linear(arm, k, side, cost, normalize)
+        self.bn = nn.BatchNorm1d(k)
+        self.out = nn.Linear(k, num_classes)
+
+    def forward_with_activations(self, x: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Logits (n, classes) and ``{"lp_input", "lp_output"}``, each (n, side**2), non-negative."""
+        _check_images(x, self.in_channels, 28)
+        h = F.relu(F.max_pool2d(self.conv1(x), 2))
+        h = F.relu(F.max_pool2d(self.conv2_drop(self.conv2(h)), 2))
+        h = self.drop1(h.flatten(1))
+        lp_in = F.relu(self.fc1(h))
+        lp_out = F.relu(self.bn(self.lp(self.drop2(lp_in))))
+        return self.out(lp_out), {"lp_input": lp_in, "lp_output": lp_out}
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_with_activations(x)[0]
+
+
+def _scaled(channels: int, width: float) -> int:
+    return max(1, int(round(channels * width)))
+
+
+class AlexNetLP(nn.Module):
+    """AlexNet whose 4096 -> 4096 fully connected layer is a locality-prior layer.
+
+    At ``width=1, side=64`` this is torchvision's AlexNet with the second
+    fully connected layer (the README's "FC6") replaced by a 4096 -> 4096 LP
+    (or plain) layer on a 64 x 64 grid, followed by BatchNorm in both arms.
+    ``width`` scales the convolution channels and ``side`` the fully
+    connected width (``side**2`` units) for reduced runs.
+
+    Input: images (n, 3, H, W) with H, W >= 63. Output: logits (n, num_classes).
+    """
+
+    def __init__(self, arm: str = "locality", side: int = 64, *, width: float = 1.0, num_classes: int = 1000,
+                 cost: Cost = "linear", normalize: bool = False, dropout: float = 0.5) -> None:
+        super().__init__()
+        if not isinstance(side, int) or side < 1:
+            raise ValueError(f"side must be a positive int, got {side!r}")
+        if not width > 0:
+            raise ValueError(f"width must be positive, got {width}")
+        c = [_scaled(n, width) for n in (64, 192, 384, 256, 256)]
+        k = side * side
+        self.arm, self.side = arm, side
+        self.features = nn.Sequential(
+            nn.Conv2d(3, c[0], kernel_size=11, stride=4, padding=2), nn.ReLU(inplace=True),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+            nn.Conv2d(c[0], c[1], kernel_size=5, padding=2), nn.ReLU(inplace=True),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+            nn.Conv2d(c[1], c[2], kernel_size=3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(c[2], c[3], kernel_size=3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(c[3], c[4], kernel_size=3, padding=1), nn.ReLU(inplace=True),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+        )
+        self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
+        self.drop1 = nn.Dropout(dropout)
+        self.fc1 = nn.Linear(c[4] * 36, k)
+        self.drop2 = nn.Dropout(dropout)
+        self.lp = _lp_or_linear(arm, k, side, cost, normalize)
+        self.bn = nn.BatchNorm1d(k)
+        self.out = nn.Linear(k, num_classes)
+
+    def forward_with_activations(self, x: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Logits and ``{"lp_input", "lp_output"}``, each (n, side**2), non-negative."""
+        _check_images(x, 3, 63)
+        h = self.avgpool(self.features(x)).flatten(1)
+        lp_in = F.relu(self.fc1(self.drop1(h)))
+        lp_out = F.relu(self.bn(self.lp(self.drop2(lp_in))))
+        return self.out(lp_out), {"lp_input": lp_in, "lp_output": lp_out}
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_with_activations(x)[0]
+
+
+@torch.no_grad()
+def collect_activations(model: nn.Module, x: torch.Tensor, batch_size: int = 500) -> dict[str, torch.Tensor]:
+    """Eval-mode logits and LP input/output activations of ``x`` (on the CPU).
+
+    Parameters
+    ----------
+    model : LeNetLP or AlexNetLP
+    x : torch.Tensor, shape (n, C, H, W)
+
+    Returns
+    -------
+    dict
+        ``logits`` (n, classes), ``lp_input`` and ``lp_output`` (n, side**2).
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    dev = next(model.parameters()).device
+    was = model.training
+    model.eval()
+    parts: dict[str, list[torch.Tensor]] = {"logits": [], "lp_input": [], "lp_output": []}
+    for start in range(0, x.shape[0], batch_size):
+        logits, acts = model.forward_with_activations(x[start:start + batch_size].to(dev))
+        parts["logits"].append(logits.cpu())
+        for key, value in acts.items():
+            parts[key].append(value.cpu())
+    model.train(was)
+    return {k: torch.cat(v) for k, v in parts.items()}
+
+
+# ----------------------------------------------------------------------------- ImageNet job
+
+
+def imagenet_parser() -> argparse.ArgumentParser:
+    """Command-line options of the AlexNet-LP ImageNet job (README defaults)."""
+    p = argparse.ArgumentParser(prog="python -m repgeom.locality_models",
+                                description="Train AlexNet-LP or its control on ImageNet (run under torchrun).")
+    p.add_argument("--data", required=True, help="folder with train/ and val/ ImageFolder trees")
+    p.add_argument("--out", required=True, help="output folder (checkpoints, activations)")
+    p.add_argument("--arm", choices=ARMS, default="locality")
+    p.add_argument("--side", type=int, default=64, help="LP grid side (fc width = side**2)")
+    p.add_argument("--width", type=float, default=1.0, help="conv channel multiplier")
+    p.add_argument("--cost", choices=("linear", "sqrt", "quadratic"), default="linear")
+    p.add_argument("--normalize", action="store_true")
+    p.add_argument("--epochs", type=int, default=90)
+    p.add_argument("--batch-size", type=int, default=256, help="total over all processes")
+    p.add_argument("--lr", type=float, default=0.1)
+    p.add_argument("--momentum", type=float, default=0.9)
+    p.add_argument("--weight-decay", type=float, default=1e-4)
+    p.add_argument("--lr-step", type=int, default=30, help="divide lr by 10 every this many epochs")
+    p.add_argument("--image-size", type=int, default=224)
+    p.add_argument("--workers", type=int, default=8)
+    p.add_argument("--max-steps", type=int, default=0, help="stop each epoch after this many steps (0: all); for smoke tests")
+    p.add_argument("--n-activations", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=0)
+    return p
+
+
+def _loaders(args: argparse.Namespace, world: int, rank: int):
+    import torchvision.datasets as tvd
+    import torchvision.transforms as T
+    from torch.utils.data import DataLoader
+    from torch.utils.data.distributed import DistributedSampler
+
+    norm = T.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])
+    size = args.image_size
+    train_tf = T.Compose([T.RandomResizedCrop(size), T.RandomHorizontalFlip(), T.ToTensor(), norm])
+    val_tf = T.Compose([T.Resize(int(round(size * 256 / 224))), T.CenterCrop(size), T.ToTensor(), norm])
+    train = tvd.ImageFolder(str(Path(args.data) / "train"), train_tf)
+    val = tvd.ImageFolder(str(Path(args.data) / "val"), val_tf)
+    sampler = DistributedSampler(train, num_replicas=world, rank=rank, shuffle=True, seed=args.seed)
+    per_rank = max(1, args.batch_size // world)
+    train_loader = DataLoader(train, batch_size=per_rank, sampler=sampler, num_workers=args.workers,
+                              pin_memory=torch.cuda.is_available(), drop_last=True, persistent_workers=False)
+    return train_loader, sampler, val, len(train.classes)
+
+
+def train_imagenet(argv: Sequence[str] | None = None) -> Path:
+    """The DistributedDataParallel ImageNet job (one process per GPU, launched by ``torchrun``).
+
+    Without ``torchrun``'s environment it runs as a single process (CPU with
+    the gloo backend when no GPU is visible), which is how the tests smoke it.
+
+    Returns
+    -------
+    Path
+        The output folder (``checkpoint.pt`` and, on rank 0, ``activations.pt``).
+    """
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel as DDP
+
+    args = imagenet_parser().parse_args(argv)
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
+    os.environ.setdefault("MASTER_PORT", "29517")
+    cuda = torch.cuda.is_available()
+    dist.init_process_group("nccl" if cuda else "gloo", rank=rank, world_size=world)
+    try:
+        device = torch.device(f"cuda:{local}") if cuda else torch.device("cpu")
+        if cuda:
+            torch.cuda.set_device(device)
+        torch.manual_seed(args.seed)
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        train_loader, sampler, val, classes = _loaders(args, world, rank)
+        model = AlexNetLP(args.arm, args.side, width=args.width, num_classes=classes, cost=args.cost,
+                          normalize=args.normalize).to(device)
+        ddp = DDP(model, device_ids=[local] if cuda else None)
+        opt = torch.optim.SGD(ddp.parameters(), lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
+        sched = torch.optim.lr_scheduler.StepLR(opt, step_size=args.lr_step, gamma=0.1)
+        ckpt = out / "checkpoint.pt"
+        start = 0
+        if ckpt.is_file():
+            state = torch.load(ckpt, map_location=device, weights_only=False)
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+            sched.load_state_dict(state["scheduler"])
+            start = int(state["epoch"])
+        for epoch in range(start, args.epochs):
+            sampler.set_epoch(epoch)
+            ddp.train()
+            for step, (xb, yb) in enumerate(train_loader):
+                if args.max_steps and step >= args.max_steps:
+                    break
+                xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
+                opt.zero_grad(set_to_none=True)
+                loss = F.cross_entropy(ddp(xb), yb)
+                loss.backward()
+                opt.step()
+            sched.step()
+            if rank == 0:
+                torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                            "scheduler": sched.state_dict(), "epoch": epoch + 1, "args": vars(args)}, ckpt)
+        if rank == 0:
+            n = min(args.n_activations, len(val))
+            idx = torch.randperm(len(val), generator=torch.Generator().manual_seed(args.seed))[:n]
+            x = torch.stack([val[int(i)][0] for i in idx])
+            y = torch.tensor([val[int(i)][1] for i in idx])
+            acts = collect_activations(model, x, batch_size=100)
+            acts["labels"] = y
+            torch.save(acts, out / "activations.pt")
+        dist.barrier()
+    finally:
+        dist.destroy_process_group()
+    return Path(args.out)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of ``python -m repgeom.locality_models`` (under ``torchrun``)."""
+    train_imagenet(argv)
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised through torchrun
+    main()
