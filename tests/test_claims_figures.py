@@ -80,7 +80,7 @@ def test_run_header_declares_stand_ins(monkeypatch, tmp_path):
     run = ChapterRun.start("demo")
     run.use_data(data.load("cifar10", "test", n=4).provenance)
     header = run.header()
-    assert header.startswith(":::{warning}") and "cifar10/test → sklearn_digits/test" in header
+    assert ":class: warning" in header and "cifar10/test → sklearn_digits/test" in header
     assert "stand-in for cifar10/test" in run.board.data
 
 

@@ -120,7 +120,7 @@ class ChapterRun:
         if self.quick:
             lines += ["", "The quick profile runs at reduced scale on a CPU. Set `REPGEOM_PROFILE=full` "
                           "for the paper's scale on a GPU."]
-        return f":::{{{kind}}} How this page was computed\n" + "\n".join(lines) + "\n:::"
+        return f":::{{admonition}} How this page was computed\n:class: {kind}\n\n" + "\n".join(lines) + "\n:::"
 
     def finish(self) -> claims.ClaimBoard:
         """Write the claims for the scorecard and assert the expected ones; returns the board."""

@@ -309,9 +309,12 @@ def load(
         return _finish(x, y, classes, (channels, height, width), normalize,
                        requested=requested, used=requested, source=str(root), reason="")
     except Exception as err:  # noqa: BLE001 - any failure means "not available here"
-        why = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}".strip()
         if offline:
-            why = f"REPGEOM_OFFLINE=1 and not on disk under {root} ({why})"
+            why = f"not on disk under {root}; downloads disabled by REPGEOM_OFFLINE=1"
+        elif name == "imagenet_val":
+            why = f"no ImageNet validation folder at {root / 'imagenet' / 'val'}"
+        else:
+            why = f"not on disk under {root} and the download failed ({type(err).__name__})"
         if not stand_in:
             raise DataUnavailable(f"{requested} is not available: {why}") from None
 
