@@ -125,9 +125,14 @@ class ChapterRun:
     def finish(self) -> claims.ClaimBoard:
         """Write the claims for the scorecard and assert the expected ones; returns the board."""
         self.board.data = self.data_summary()
-        self.board.write()
+        self.board.write(wall_time_s=round(self.elapsed, 1), device=str(self.device))
         self.board.check()
         return self.board
+
+    def footer(self) -> str:
+        """One line for the end of a chapter: how long it ran, where and with what."""
+        return (f"This page executed in {self.elapsed:.0f} s on `{self.device}` at the `{self.profile}` profile "
+                f"(repgeom {self.version}, commit `{self.commit}`).")
 
 
 def params_table(params: object) -> "pd.DataFrame":

@@ -159,14 +159,17 @@ class ClaimBoard:
                 f"{len(bad)} claim(s) of {self.chapter} expected at profile {self.profile!r} did not hold: {lines}"
             )
 
-    def write(self, out_dir: Path | None = None) -> Path:
-        """Write the outcomes as JSON for the scorecard; returns the file."""
+    def write(self, out_dir: Path | None = None, wall_time_s: float | None = None,
+              device: str = "") -> Path:
+        """Write the outcomes (and the chapter's run time) as JSON for the scorecard; returns the file."""
         folder = (out_dir or runtime.output_root(self.profile)) / "claims"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.chapter}.json"
         payload = {
             "chapter": self.chapter,
             "profile": self.profile,
+            "wall_time_s": wall_time_s,
+            "device": device,
             "outcomes": [
                 {**asdict(o.claim), "ours": o.ours, "verdict": o.verdict, "profile": o.profile,
                  "data": o.data, "note": o.note, "asserted": o.expected}
@@ -188,6 +191,18 @@ def load_outcomes(profile: str | None = None, out_dir: Path | None = None) -> pd
             rows.append({"chapter": payload["chapter"], **o})
     columns = ["chapter", "id", "source", "statement", "paper_value", "ours", "verdict", "asserted", "data", "note"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def run_times(profile: str | None = None, out_dir: Path | None = None) -> pd.DataFrame:
+    """Each reporting chapter's execution wall time (s) and device at one profile."""
+    profile = profile or runtime.profile()
+    folder = (out_dir or runtime.output_root(profile)) / "claims"
+    rows = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        payload = json.loads(path.read_text())
+        rows.append({"chapter": payload["chapter"], "wall time (s)": payload.get("wall_time_s"),
+                     "device": payload.get("device", "")})
+    return pd.DataFrame(rows, columns=["chapter", "wall time (s)", "device"])
 
 
 def verdict_counts(outcomes: pd.DataFrame) -> pd.DataFrame:
