@@ -92,3 +92,19 @@ def test_bad_inputs():
         train_ensemble(make, [1], x, y, snapshot_epochs=(5,), **kw)
     with pytest.raises(ValueError, match="shape"):
         ConvNet(4, image_size=16)(torch.zeros(2, 1, 16, 16))
+
+
+def test_collect_activations_and_xor():
+    from repgeom.convnets import XorNet, collect_activations, xor_clouds
+    x, _ = _data(n=10)
+    nets = [ConvNet(4, image_size=16), ConvNet(4, image_size=16)]
+    acts = collect_activations(nets, x, ("pool1", "dense"), max_units=50, batch_size=4)
+    assert acts["pool1"].shape == (2, 10, 50) and acts["dense"].shape == (2, 10, 50)
+    full = collect_activations(nets[:1], x, ("dense",))["dense"][0]
+    torch.testing.assert_close(full, nets[0].features(x)["dense"])
+    with pytest.raises(ValueError, match="not among"):
+        collect_activations(nets, x, ("fc9",))
+    xs, ys = xor_clouds(50, generator=torch.Generator().manual_seed(0))
+    assert xs.shape == (200, 2) and ys.sum().item() == 100
+    assert torch.equal((xs[:, 0] * xs[:, 1] < 0).float()[:50], ys[:50])  # first cloud sits at (1, 1)
+    assert XorNet(50).features(xs).shape == (200, 50)

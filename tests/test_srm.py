@@ -159,3 +159,13 @@ def test_bad_inputs():
         SRM().transform(x)
     with pytest.raises(ValueError, match="same number of examples"):
         procrustes_distance(x[0], x[1, :10])
+
+
+def test_zscore_examples_matches_sklearn_scaler():
+    from sklearn.preprocessing import StandardScaler
+    x = _data(seed=9)[0]
+    ref = StandardScaler().fit_transform(x.numpy().T).T
+    from repgeom.srm import zscore_examples
+    np.testing.assert_allclose(zscore_examples(x).numpy(), ref, atol=1e-12)
+    with pytest.raises(ValueError, match="NaN"):
+        zscore_examples(torch.tensor([[1.0, float("inf")]]))

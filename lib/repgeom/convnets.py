@@ -205,3 +205,107 @@ class ResNet18(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)["logits"]
+
+
+__all__ += ["XorNet", "xor_clouds", "collect_activations"]
+
+
+def xor_clouds(n_per_cloud: int, std: float = 0.3, generator: torch.Generator | None = None
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Noisy XOR: four Gaussian clouds at (±1, ±1), label 1 where the signs differ.
+
+    Parameters
+    ----------
+    n_per_cloud : int
+        Points per cloud.
+    std : float
+        Standard deviation of each cloud (the paper: 0.3).
+
+    Returns
+    -------
+    x : torch.Tensor, shape (4 * n_per_cloud, 2)
+    y : torch.Tensor, shape (4 * n_per_cloud,), float in {0, 1}
+    """
+    if n_per_cloud < 1 or std <= 0:
+        raise ValueError(f"need n_per_cloud >= 1 and std > 0, got {n_per_cloud} and {std}")
+    centres = torch.tensor([[1.0, 1.0], [-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]])
+    labels = torch.tensor([0.0, 0.0, 1.0, 1.0])
+    x = centres.repeat_interleave(n_per_cloud, 0)
+    x = x + std * torch.randn(x.shape, generator=generator)
+    return x, labels.repeat_interleave(n_per_cloud)
+
+
+class XorNet(nn.Module):
+    """The simulation's network: 2 inputs -> ``hidden`` sigmoid units -> 1 logit."""
+
+    def __init__(self, hidden: int = 50):
+        super().__init__()
+        self.hidden = nn.Linear(2, hidden)
+        self.out = nn.Linear(hidden, 1)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Hidden activity, shape (batch, hidden), for x of shape (batch, 2)."""
+        if x.ndim != 2 or x.shape[1] != 2:
+            raise ValueError(f"x must have shape (batch, 2), got {tuple(x.shape)}")
+        return torch.sigmoid(self.hidden(x))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.features(x)).squeeze(-1)
+
+
+@torch.no_grad()
+def collect_activations(
+    models: list[nn.Module],
+    x: torch.Tensor,
+    layers: tuple[str, ...],
+    max_units: int | None = None,
+    seed: int = 0,
+    batch_size: int = 256,
+) -> dict[str, torch.Tensor]:
+    """Flattened activations of each network at the named layers.
+
+    Parameters
+    ----------
+    models : list of nn.Module
+        Networks with a ``features(x) -> dict`` method (eval mode is set).
+    x : torch.Tensor, shape (m, C, H, W)
+    layers : tuple of str
+        Keys of ``features``.
+    max_units : int, optional
+        Layers with more units keep a seeded random subset of this size (the
+        same units for every network).
+    seed : int
+        Seed of the unit subset.
+
+    Returns
+    -------
+    dict
+        ``layer -> tensor (n_networks, m, n_units)`` on the CPU, float32.
+    """
+    if not models:
+        raise ValueError("models must hold at least one network")
+    if max_units is not None and max_units < 2:
+        raise ValueError(f"max_units must be >= 2 or None, got {max_units}")
+    dev = next(models[0].parameters()).device
+    out: dict[str, list[torch.Tensor]] = {name: [] for name in layers}
+    for model in models:
+        model.eval()
+        chunks: dict[str, list[torch.Tensor]] = {name: [] for name in layers}
+        for start in range(0, x.shape[0], batch_size):
+            feats = model.features(x[start:start + batch_size].to(dev))
+            missing = [name for name in layers if name not in feats]
+            if missing:
+                raise ValueError(f"layers {missing} are not among {sorted(feats)}")
+            for name in layers:
+                chunks[name].append(feats[name].flatten(1).float().cpu())
+        for name in layers:
+            out[name].append(torch.cat(chunks[name]))
+    result = {}
+    for i, name in enumerate(layers):
+        acts = torch.stack(out[name])
+        if max_units is not None and acts.shape[-1] > max_units:
+            gen = torch.Generator().manual_seed(seed * 1009 + i)
+            keep = torch.randperm(acts.shape[-1], generator=gen)[:max_units].sort().values
+            acts = acts[..., keep]
+        result[name] = acts
+    return result

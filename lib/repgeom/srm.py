@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["SRM", "procrustes", "variance_explained", "procrustes_distance", "random_orthogonal"]
+__all__ = ["SRM", "procrustes", "variance_explained", "procrustes_distance", "random_orthogonal",
+           "zscore_examples"]
 
 _METHODS = ("probabilistic", "deterministic")
 
@@ -295,3 +296,24 @@ def procrustes_distance(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         raise ValueError("x or y is constant over examples; the distance is undefined")
     nuc = torch.linalg.svdvals(xs.transpose(-1, -2) @ ys).sum(dim=-1) / (nx * ny)
     return torch.arccos(nuc.clamp(-1.0, 1.0))
+
+
+def zscore_examples(x: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """Z-score each example across units (the authors' ``StandardScaler`` on ``Xᵀ``).
+
+    Parameters
+    ----------
+    x : torch.Tensor, shape (..., m, n)
+
+    Returns
+    -------
+    torch.Tensor, shape (..., m, n)
+        Each row has mean 0 and (population) standard deviation 1; constant
+        rows become 0.
+    """
+    if not isinstance(x, torch.Tensor) or x.ndim < 2 or not x.is_floating_point():
+        raise ValueError(f"x must be a float tensor of shape (..., m, n), got {getattr(x, 'shape', x)!r}")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("x contains NaN or Inf")
+    sd = x.std(dim=-1, keepdim=True, unbiased=False)
+    return (x - x.mean(dim=-1, keepdim=True)) / torch.where(sd > eps, sd, torch.ones_like(sd))
