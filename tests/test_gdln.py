@@ -1,0 +1,289 @@
+"""Tests of repgeom.gdln (simulation) and repgeom.gdln_theory (the reduction)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy.integrate import solve_ivp
+
+from repgeom import gdln
+from repgeom import gdln_theory as th
+
+D = torch.float64
+
+
+def naive_path_maps(spec, weights):
+    """Reference: multiply each path's matrices one path at a time."""
+    R = weights[0].shape[0]
+    out = torch.empty(R, spec.n_paths, spec.x.shape[0], spec.widths[-1], dtype=weights[0].dtype)
+    for r in range(R):
+        for p in range(spec.n_paths):
+            m = torch.eye(spec.widths[0], dtype=weights[0].dtype)
+            for l in range(spec.n_layers):
+                m = weights[l][r, int(spec.paths[p, l])] @ m
+            out[r, p] = spec.x.to(m.dtype) @ m.T
+    return out
+
+
+# ----------------------------------------------------------------- data and specs
+
+
+def test_hierarchical_items_singular_values_match_numpy():
+    y = gdln.hierarchical_items()
+    assert y.shape == (4, 7)
+    spec = gdln.routing(3)
+    U, S, V = gdln.modes(spec)
+    ref = np.linalg.svd(y.numpy().T @ np.eye(4), compute_uv=False)
+    np.testing.assert_allclose(S.numpy(), ref[ref > 1e-9], rtol=1e-12)
+    np.testing.assert_allclose((U * S) @ V.T, y.T @ spec.x, atol=1e-12)
+
+
+def test_trained_routes_has_k_per_row_and_column():
+    t = gdln.trained_routes(7, 4)
+    assert t.sum(1).eq(4).all() and t.sum(0).eq(4).all()
+    assert set(torch.nonzero(t[0]).flatten().tolist()) == {6, 0, 1, 2}
+    with pytest.raises(ValueError, match="K"):
+        gdln.trained_routes(3, 4)
+    with pytest.raises(ValueError, match="M"):
+        gdln.trained_routes(0, 1)
+
+
+def test_build_shares_edges_and_makes_tasks():
+    x = torch.eye(2, dtype=D)
+    y = torch.tensor([[1.0, 0.0, 2.0], [0.0, 1.0, 0.0]], dtype=D)
+    table = [("a", "h", "o1"), ("a", "h", "o2"), ("b", "h", "o1"), ("a", "g", "o1")]
+    spec = gdln.build(table, (2, 5, 3), x, y)
+    assert [len(e) for e in spec.edges] == [3, 3]  # a->h, b->h, a->g ; h->o1, h->o2, g->o1
+    assert spec.n_tasks == 3  # (a,o1), (a,o2), (b,o1)
+    t_a_o1 = spec.task_names.index(("a", "o1"))
+    assert spec.gates[t_a_o1, :, 0].tolist() == [1.0, 0.0, 0.0, 1.0]  # two parallel paths both on
+    assert spec.scale == pytest.approx(1 / 6)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: gdln.routing(4, hidden=6),
+    lambda: gdln.routing(4, hidden=6, group=2),
+    lambda: gdln.build([("a", "h", "o1"), ("a", "g", "o1"), ("b", "h", "o2")], (4, 5, 7),
+                       torch.eye(4, dtype=D), gdln.hierarchical_items()),
+    lambda: gdln.xor_gdln(8),
+])
+def test_path_maps_equal_explicit_products(make):
+    spec = make()
+    w = gdln.init_random(spec, [3, 4], 0.7, kind="gaussian")
+    torch.testing.assert_close(gdln.path_maps(spec, w), naive_path_maps(spec, w), rtol=1e-12, atol=1e-12)
+    # outputs: gate-weighted sums of path maps
+    ref = torch.einsum("tpn,rpno->rtno", spec.gates, naive_path_maps(spec, w))
+    torch.testing.assert_close(gdln.outputs(spec, w), ref, rtol=1e-12, atol=1e-12)
+
+
+def test_orthogonal_init_has_all_singular_values_sigma0():
+    spec = gdln.routing(3, hidden=10)
+    w = gdln.init_random(spec, [0, 1], [0.2, 0.5])
+    for layer in w:
+        sv = torch.linalg.svdvals(layer)
+        torch.testing.assert_close(sv[0], torch.full_like(sv[0], 0.2))
+        torch.testing.assert_close(sv[1], torch.full_like(sv[1], 0.5))
+
+
+# ----------------------------------------------------------------- simulation
+
+
+def test_batched_training_equals_one_at_a_time():
+    spec = gdln.routing(4, hidden=8)
+    seeds, lrs = [11, 12, 13], torch.tensor([0.01, 0.02, 0.03], dtype=D)
+    mask = torch.stack([gdln.trained_routes(4, k).reshape(-1) for k in (1, 2, 4)]).to(D)
+    w = gdln.init_random(spec, seeds, 0.3)
+    batched = gdln.train(spec, w, lrs, 30, mask=mask)
+    for r, seed in enumerate(seeds):
+        single = gdln.train(spec, gdln.init_random(spec, [seed], 0.3), float(lrs[r]), 30, mask=mask[r:r + 1])
+        torch.testing.assert_close(batched.loss[r:r + 1], single.loss, rtol=1e-12, atol=1e-12)
+        for a, b in zip(batched.weights, single.weights):
+            torch.testing.assert_close(a[r:r + 1], b, rtol=1e-12, atol=1e-12)
+
+
+def test_training_is_reproducible_and_matches_autograd_step():
+    spec = gdln.routing(3, hidden=6)
+    w = gdln.init_random(spec, [5], 0.5)
+    a = gdln.train(spec, w, 0.05, 3)
+    b = gdln.train(spec, w, 0.05, 3)
+    assert torch.equal(a.loss, b.loss)
+    # One step by hand with an independent loss: mean squared error over 4 x 7 per task.
+    ws = [t.clone().requires_grad_(True) for t in w]
+    preds = naive_path_maps(spec, ws)
+    loss = ((preds - spec.y) ** 2).mean(dim=(-1, -2)).sum()
+    grads = torch.autograd.grad(loss, ws)
+    one = gdln.train(spec, w, 0.05, 1)
+    for t, g, new in zip(w, grads, one.weights):
+        torch.testing.assert_close(new, t - 0.05 * g, rtol=1e-12, atol=1e-12)
+
+
+# ----------------------------------------------------------------- reduction
+
+
+@pytest.mark.parametrize("group", [1, 2, 4])
+def test_reduced_gradient_equals_autograd(group):
+    sys = th.reduce(gdln.routing(4, hidden=6, group=group))
+    gen = torch.Generator().manual_seed(0)
+    b = torch.rand(3, sys.n_edges, sys.n_modes, generator=gen, dtype=D)
+    mask = (torch.rand(3, sys.n_tasks, generator=gen) > 0.4).to(D)
+    bb = b.clone().requires_grad_(True)
+    ref = torch.autograd.grad(th.loss(sys, bb, mask).sum(), bb)[0]
+    torch.testing.assert_close(th.gradient(sys, b, mask), ref, rtol=1e-11, atol=1e-12)
+
+
+def test_reduced_loss_equals_decoupled_network_loss():
+    spec = gdln.build([("a", "h", "k", "o1"), ("a", "g", "k", "o1"), ("b", "h", "k", "o2")],
+                      (4, 6, 5, 7), torch.eye(4, dtype=D), gdln.hierarchical_items())
+    sys = th.reduce(spec)
+    w = gdln.init_decoupled(spec, [0], 0.8)
+    b = torch.full((sys.n_edges, sys.n_modes), 0.8, dtype=D)
+    torch.testing.assert_close(gdln.task_errors(spec, w)[0], th.task_errors(sys, b), rtol=1e-12, atol=1e-10)
+
+
+def test_decoupled_simulation_equals_reduced_gradient_descent():
+    spec = gdln.routing(5, hidden=8)
+    mask = gdln.trained_routes(5, 3).reshape(-1).to(D)
+    sys = th.reduce(spec)
+    sim = gdln.train(spec, gdln.init_decoupled(spec, [1], 0.2), 0.03, 200, mask=mask)
+    b0 = torch.full((sys.n_edges, sys.n_modes), 0.2, dtype=D)
+    red = th.integrate(sys, b0, 0.03, 200, mask=mask, method="euler", substeps=1)
+    torch.testing.assert_close(sim.loss[0], red.loss, rtol=1e-9, atol=1e-9)
+    torch.testing.assert_close(sim.task_error[0], red.task_error, rtol=1e-9, atol=1e-9)
+    # and each edge's singular values are the theory's mode strengths
+    sv = th.edge_singular_values(spec, sim.weights)[0]
+    torch.testing.assert_close(sv, red.b[-1].sort(dim=-1, descending=True).values, rtol=1e-8, atol=1e-9)
+
+
+def test_decoupled_weights_stay_decoupled():
+    spec = gdln.routing(4, hidden=9)
+    mask = gdln.trained_routes(4, 2).reshape(-1).to(D)
+    U, S, V = gdln.modes(spec)
+    basis = gdln.init_decoupled(spec, [7], 1.0)  # R_t R_s^T for each edge
+    r1 = basis[0][0, 0] @ V  # hidden-1 basis
+    r2 = basis[1][0, 0] @ r1  # hidden-2 basis
+    out = gdln.train(spec, gdln.init_decoupled(spec, [7], 0.1), 0.05, 150, mask=mask).weights
+    assert out[0][0].abs().max() > 0.5  # it did learn
+    for e in range(4):
+        for m in (r1.T @ out[0][0, e] @ V, r2.T @ out[1][0, 0] @ r1, U.T @ out[2][0, e] @ r2):
+            off = m - torch.diag(torch.diagonal(m))
+            assert off.abs().max() < 1e-10 * max(1.0, m.abs().max())
+        # nothing leaks outside the mode subspaces
+        full = r1 @ (r1.T @ out[0][0, e] @ V) @ V.T
+        torch.testing.assert_close(full, out[0][0, e], rtol=0, atol=1e-10)
+
+
+def test_rk4_matches_scipy_solve_ivp():
+    sys = th.reduce(gdln.routing(3, hidden=6))
+    mask = gdln.trained_routes(3, 2).reshape(-1).to(D)
+    b0 = torch.full((sys.n_edges, sys.n_modes), 0.3, dtype=D)
+    run = th.integrate(sys, b0, 0.02, 60, mask=mask, substeps=4)
+
+    def f(_t, z):
+        return th.rate(sys, torch.from_numpy(z).reshape(b0.shape), 0.02, mask).reshape(-1).numpy()
+
+    sol = solve_ivp(f, (0, 60), b0.reshape(-1).numpy(), t_eval=np.arange(61), rtol=1e-10, atol=1e-12, method="DOP853")
+    np.testing.assert_allclose(run.b.reshape(61, -1).numpy(), sol.y.T, rtol=1e-6, atol=1e-8)
+
+
+def test_single_two_layer_path_follows_logistic_closed_form():
+    s, w, c, lr, a0 = 2.5, 1.7, 0.3, 0.05, 1e-4
+    sys = th.Reduced(paths=torch.tensor([[0, 1]]), n_edges=2, gates=torch.ones(1, 1, dtype=D),
+                     s=torch.tensor([[s]], dtype=D), w=torch.tensor([[w]], dtype=D), scale=c).validate()
+    b0 = torch.full((2, 1), math.sqrt(a0), dtype=D)
+    run = th.integrate(sys, b0, lr, 400, substeps=8)
+    a = th.strengths(sys, run.b)[:, 0, 0]
+    ref = th.logistic_two_layer(torch.arange(401, dtype=D), s, w, c, lr, a0)
+    torch.testing.assert_close(a, ref, rtol=1e-7, atol=1e-9)
+    assert a[0] < 0.01 * s and a[-1] > 0.99 * s  # the sigmoid actually happened
+
+
+def test_xor_reduced_matches_decoupled_xor_gdln():
+    spec = gdln.xor_gdln(8)
+    sys = th.xor_reduced(spec)
+    b1, b2 = 0.4, 0.9
+    r = torch.zeros(2, dtype=D)
+    r[0] = 1.0
+    w1 = torch.stack([b1 * r[:, None] @ (spec.x[p] / spec.x[p].norm())[None, :] for p in range(4)])
+    w2 = torch.stack([torch.sign(spec.y[p, 0]) * b2 * r[None, :] for p in range(4)])
+    hidden = spec.widths[1]
+    W1 = torch.zeros(1, 4, hidden, 2, dtype=D)
+    W2 = torch.zeros(1, 4, 1, hidden, dtype=D)
+    W1[0, :, :2] = w1
+    W2[0, :, :, :2] = w2
+    b = torch.tensor([[b1]] * 4 + [[b2]] * 4, dtype=D)
+    total = gdln.task_errors(spec, [W1, W2])[0, 0]
+    torch.testing.assert_close(total, th.loss(sys, b), rtol=1e-12, atol=1e-12)
+
+
+# ----------------------------------------------------------------- ReLU XOR
+
+
+def test_relu_training_matches_autograd_and_finds_cell_types():
+    x, y = gdln.xor_items()
+    run = gdln.train_relu(x, y, [0, 1], hidden=16, sigma0=0.1, lr=0.05, epochs=1)
+    w1 = 0.1 * torch.randn(16, 2, generator=torch.Generator().manual_seed(0), dtype=D).requires_grad_(True)
+    w2 = 0.1 * torch.randn(1, 16, generator=torch.Generator().manual_seed(7_919_000), dtype=D).requires_grad_(True)
+    loss = 0.5 * ((w2 @ torch.relu(w1 @ x.T)).squeeze(0) - y[:, 0]).pow(2).mean()
+    g1, g2 = torch.autograd.grad(loss, [w1, w2])
+    torch.testing.assert_close(run.w1[0], w1 - 0.05 * g1, rtol=1e-12, atol=1e-14)
+    torch.testing.assert_close(run.w2[0], w2 - 0.05 * g2, rtol=1e-12, atol=1e-14)
+    torch.testing.assert_close(run.loss[0, 0], loss.detach())
+    # hand-made units: one per point, one active on two points, one silent
+    W1 = torch.tensor([[[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0], [1.0, 0.0], [1e-6, 1e-6]]], dtype=D)
+    W2 = torch.ones(1, 1, 6, dtype=D)
+    assert gdln.cell_types(W1, W2, x).tolist() == [[0, 1, 2, 3, -2, -1]]
+
+
+# ----------------------------------------------------------------- bad inputs
+
+
+def test_bad_inputs_raise_value_errors():
+    spec = gdln.routing(3, hidden=5)
+    w = gdln.init_random(spec, [0], 0.2)
+    with pytest.raises(ValueError, match="lr"):
+        gdln.train(spec, w, -0.1, 2)
+    with pytest.raises(ValueError, match="weights\\[0\\]"):
+        gdln.train(spec, [w[0][:, :1], w[1], w[2]], 0.1, 2)
+    bad = [t.clone() for t in w]
+    bad[1][0, 0, 0, 0] = float("nan")
+    with pytest.raises(ValueError, match="NaN"):
+        gdln.train(spec, bad, 0.1, 2)
+    with pytest.raises(ValueError, match="mask"):
+        gdln.train(spec, w, 0.1, 2, mask=torch.ones(5))
+    with pytest.raises(ValueError, match="epochs"):
+        gdln.train(spec, w, 0.1, -1)
+    with pytest.raises(ValueError, match="sigma0"):
+        gdln.init_random(spec, [0], 0.0)
+    with pytest.raises(ValueError, match="seeds"):
+        gdln.init_random(spec, [], 0.2)
+    with pytest.raises(ValueError, match="kind"):
+        gdln.init_random(spec, [0], 0.2, kind="uniform")
+    with pytest.raises(ValueError, match="group"):
+        gdln.routing(6, group=4)
+    with pytest.raises(ValueError, match="hidden"):
+        gdln.xor_gdln(10)
+    with pytest.raises(ValueError, match="item"):
+        th.reduce(gdln.xor_gdln(8))
+    with pytest.raises(ValueError, match="item"):
+        gdln.init_decoupled(gdln.xor_gdln(8), [0], 0.1)
+    y = gdln.hierarchical_items()
+    with pytest.raises(ValueError, match="orthonormal"):
+        th.reduce(gdln.build([("a", "h", "o")], (4, 5, 7), 2 * torch.eye(4, dtype=D), y))
+    with pytest.raises(ValueError, match="NaN"):
+        gdln.build([("a", "h", "o")], (4, 5, 7), torch.eye(4, dtype=D), y * float("nan"))
+    with pytest.raises(ValueError, match="path"):
+        gdln.build([("a", "o")], (4, 5, 7), torch.eye(4, dtype=D), y)
+    sys = th.reduce(spec)
+    with pytest.raises(ValueError, match="b must"):
+        th.integrate(sys, torch.ones(3, 3, dtype=D), 0.1, 2)
+    with pytest.raises(ValueError, match="method"):
+        th.integrate(sys, torch.ones(sys.n_edges, sys.n_modes, dtype=D), 0.1, 2, method="heun")
+    with pytest.raises(ValueError, match="lr"):
+        th.integrate(sys, torch.ones(sys.n_edges, sys.n_modes, dtype=D), 0.0, 2)
+    with pytest.raises(ValueError, match="a0"):
+        th.logistic_two_layer(torch.arange(3.0), 1.0, 1.0, 1.0, 0.1, -1.0)
+    x, yx = gdln.xor_items()
+    with pytest.raises(ValueError, match="x must"):
+        gdln.train_relu(x[:, :1].T, yx, [0], 4, 0.1, 0.1, 1)
