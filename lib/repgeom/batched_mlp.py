@@ -1,0 +1,269 @@
+"""Many small MLPs trained as one batched program.
+
+:class:`BatchedMLP` holds ``n_models`` independent fully connected networks
+(one or more hidden layers, no biases) whose weights are stacked along a
+leading axis, so a whole sweep (activations x seeds x task parameters) is one
+``bmm`` per layer. Each model has its own inputs, activation function and
+seed. The readout follows Alleman, Lindsey & Fusi (2024): frozen balanced ±1
+weights (the main setting), frozen Gaussian weights, or trainable ones
+(Appendix B). Outputs go through a sigmoid with binary cross-entropy.
+
+Because the total loss is the sum of the models' mean losses, SGD and Adam
+updates of one model never depend on another: the batched run equals training
+each model alone.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+import torch
+from torch import nn
+
+from .train import progress
+
+__all__ = ["activation", "BatchedMLP", "train_batched", "bce_loss"]
+
+READOUTS = ("binary", "random_fixed", "trainable")
+
+
+def activation(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The activation function called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        ``"tanh"``, ``"relu"``, ``"linear"``, ``"relu_cap:<a>"`` for
+        ``min(max(x, 0), a)`` (a > 0), or ``"relu_shift:<b>"`` for
+        ``max(x + b, 0)``.
+
+    Returns
+    -------
+    callable mapping a tensor to a tensor of the same shape.
+    """
+    if not isinstance(name, str):
+        raise ValueError(f"activation name must be a string, got {type(name).__name__}")
+    if name == "tanh":
+        return torch.tanh
+    if name == "relu":
+        return torch.relu
+    if name == "linear":
+        return lambda x: x
+    kind, _, arg = name.partition(":")
+    try:
+        value = float(arg)
+    except ValueError:
+        value = float("nan")
+    if kind in ("relu_cap", "relu_shift") and math.isfinite(value):
+        if kind == "relu_cap":
+            if value <= 0:
+                raise ValueError(f"relu_cap needs a positive cap, got {name!r}")
+            return lambda x: x.clamp(0.0, value)
+        return lambda x: torch.relu(x + value)
+    raise ValueError(
+        f"unknown activation {name!r}; expected tanh, relu, linear, relu_cap:<a> or relu_shift:<b>"
+    )
+
+
+class BatchedMLP(nn.Module):
+    """``n_models`` bias-free MLPs ``x -> f(x W_1) -> ... -> f(. W_L) R / sqrt(width)``.
+
+    Parameters
+    ----------
+    n_models : int
+    d_in : int
+        Input dimension.
+    widths : sequence of int
+        Hidden layer widths (one entry: the paper's one-hidden-layer network).
+    n_out : int
+        Number of sigmoid outputs.
+    activations : str or sequence of str
+        One name for all models or one per model (see :func:`activation`).
+    readout : {"binary", "random_fixed", "trainable"}
+        ``binary``: frozen ±1, each output column balanced, in a seeded random
+        order; ``random_fixed``: frozen N(0, 1); ``trainable``: N(0, 1), trained.
+    seed : int
+        Model ``i`` is initialised from seed ``seed + i``, so a model's weights
+        do not depend on which other models share the batch.
+
+    Notes
+    -----
+    Weights of layer ``l`` are drawn N(0, 1/fan_in) (input weights scaled
+    1/sqrt(d)); the readout sum is divided by sqrt(width) so the output is
+    O(1) at initialisation.
+    """
+
+    def __init__(
+        self,
+        n_models: int,
+        d_in: int,
+        widths: Sequence[int],
+        n_out: int = 1,
+        activations: str | Sequence[str] = "tanh",
+        readout: str = "binary",
+        seed: int = 0,
+        device: torch.device | str | None = None,
+    ) -> None:
+        super().__init__()
+        for name, v in (("n_models", n_models), ("d_in", d_in), ("n_out", n_out)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        widths = list(widths)
+        if not widths or any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in widths):
+            raise ValueError(f"widths must be a non-empty list of positive integers, got {widths!r}")
+        if readout not in READOUTS:
+            raise ValueError(f"readout must be one of {READOUTS}, got {readout!r}")
+        if n_out > 1 and readout == "binary" and widths[-1] % 2:
+            raise ValueError(f"a binary readout needs an even last width, got {widths[-1]}")
+        names = [activations] * n_models if isinstance(activations, str) else list(activations)
+        if len(names) != n_models:
+            raise ValueError(f"activations must be one name or {n_models} names, got {len(names)}")
+        self.act_names = names
+        self._groups = {}
+        for i, a in enumerate(names):
+            activation(a)  # validate
+            self._groups.setdefault(a, []).append(i)
+        self.n_models, self.d_in, self.widths, self.n_out = n_models, d_in, widths, n_out
+        self.readout_kind = readout
+        dims = [d_in, *widths]
+        layers = [[] for _ in widths]
+        readouts = []
+        for i in range(n_models):
+            g = torch.Generator().manual_seed(seed + i)
+            for l in range(len(widths)):
+                layers[l].append(torch.randn(dims[l], dims[l + 1], generator=g) / math.sqrt(dims[l]))
+            if readout == "binary":
+                col = torch.ones(widths[-1])
+                col[widths[-1] // 2:] = -1.0
+                readouts.append(torch.stack([col[torch.randperm(widths[-1], generator=g)] for _ in range(n_out)], 1))
+            else:
+                readouts.append(torch.randn(widths[-1], n_out, generator=g))
+        self.weights = nn.ParameterList([nn.Parameter(torch.stack(w)) for w in layers])
+        ro = torch.stack(readouts)
+        if readout == "trainable":
+            self.readout = nn.Parameter(ro)
+        else:
+            self.register_buffer("readout", ro)
+        if device is not None:
+            self.to(device)
+
+    def _act(self, pre: torch.Tensor) -> torch.Tensor:
+        if len(self._groups) == 1:
+            return activation(self.act_names[0])(pre)
+        out = torch.empty_like(pre)
+        for name, idx in self._groups.items():
+            ix = torch.tensor(idx, device=pre.device)
+            out[ix] = activation(name)(pre[ix])
+        return out
+
+    def _check_x(self, x: torch.Tensor) -> None:
+        if not isinstance(x, torch.Tensor) or x.ndim != 3 or x.shape[0] != self.n_models or x.shape[2] != self.d_in:
+            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f"x must have shape (n_models={self.n_models}, n, d_in={self.d_in}), got {got}")
+
+    def hidden(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Activations of every hidden layer.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (n_models, n, d_in)
+
+        Returns
+        -------
+        list of torch.Tensor, each (n_models, n, width_l)
+        """
+        self._check_x(x)
+        out, h = [], x
+        for w in self.weights:
+            h = self._act(torch.bmm(h, w))
+            out.append(h)
+        return out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Output logits, shape (n_models, n, n_out), from x of shape (n_models, n, d_in)."""
+        h = self.hidden(x)[-1]
+        return torch.bmm(h, self.readout) / math.sqrt(self.widths[-1])
+
+
+def bce_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Per-model mean binary cross-entropy of sigmoid outputs.
+
+    Parameters
+    ----------
+    logits : torch.Tensor, shape (n_models, n, k)
+    targets : torch.Tensor, shape (n_models, n, k), labels ±1 or 0/1
+
+    Returns
+    -------
+    torch.Tensor, shape (n_models,)
+    """
+    if logits.shape != targets.shape:
+        raise ValueError(f"logits and targets must have the same shape, got {tuple(logits.shape)} and {tuple(targets.shape)}")
+    t = (targets > 0).to(logits.dtype)
+    return nn.functional.binary_cross_entropy_with_logits(logits, t, reduction="none").mean((1, 2))
+
+
+def train_batched(
+    model: BatchedMLP,
+    batch: Callable[[int], tuple[torch.Tensor, torch.Tensor]],
+    steps: int,
+    lr: float,
+    optimizer: str = "sgd",
+    snapshot_at: Sequence[int] = (),
+    on_snapshot: Callable[[int, BatchedMLP], None] | None = None,
+    desc: str = "training",
+) -> torch.Tensor:
+    """Train every model of ``model`` at once on the sum of their mean BCE losses.
+
+    Parameters
+    ----------
+    model : BatchedMLP
+    batch : callable
+        ``batch(step)`` returns ``(x, y)``: x (n_models, n, d_in) and ±1
+        targets (n_models, n, n_out) on the model's device.
+    steps : int
+        Number of parameter updates.
+    lr : float
+        Learning rate.
+    optimizer : {"sgd", "adam"}
+        Plain SGD (no momentum) or Adam with default betas.
+    snapshot_at : sequence of int
+        Steps (0 = before training, ``steps`` = after) at which
+        ``on_snapshot(step, model)`` is called under ``torch.no_grad``.
+
+    Returns
+    -------
+    torch.Tensor, shape (steps, n_models): the loss of every model at every step.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    params = [p for p in model.parameters() if p.requires_grad]
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(params, lr=lr)
+    elif optimizer == "adam":
+        opt = torch.optim.Adam(params, lr=lr)
+    else:
+        raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
+    snaps = set(int(s) for s in snapshot_at)
+    bad = [s for s in snaps if s < 0 or s > steps]
+    if bad:
+        raise ValueError(f"snapshot_at must lie in [0, steps={steps}], got {sorted(bad)}")
+    losses = torch.empty(steps, model.n_models)
+    if 0 in snaps and on_snapshot is not None:
+        with torch.no_grad():
+            on_snapshot(0, model)
+    for step in progress(range(steps), desc=desc, total=steps):
+        x, y = batch(step)
+        loss = bce_loss(model(x), y)
+        if not bool(torch.isfinite(loss).all()):
+            raise FloatingPointError(f"loss became non-finite at step {step}; lower the learning rate")
+        opt.zero_grad(set_to_none=True)
+        loss.sum().backward()
+        opt.step()
+        losses[step] = loss.detach().cpu()
+        if step + 1 in snaps and on_snapshot is not None:
+            with torch.no_grad():
+                on_snapshot(step + 1, model)
+    return losses
