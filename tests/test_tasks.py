@@ -33,7 +33,7 @@ def test_delta_xor_geometry():
 def test_aligned_kernel_exact_alignment_and_psd():
     y = random_targets(8, 3, seed=2)
     for c in (0.0, 0.3, 0.8):
-        for rank in (None, 2, 5):
+        for rank in (None, 2, 4):
             k = aligned_kernel(y, c, rank=rank, seed=4)
             assert kernel_alignment(k, y @ y.T).item() == pytest.approx(c, abs=1e-8)
             assert torch.linalg.eigvalsh(k).min().item() > -1e-10
@@ -57,6 +57,14 @@ def test_aligned_task_centres_realise_alignment():
     assert _align(t.centres[0] - t.centres[0].mean(0), t.targets[0]) == pytest.approx(0.6, abs=1e-5)
     assert t.centres[0].pow(2).sum(1).mean().item() == pytest.approx(30.0, rel=1e-4)
     torch.testing.assert_close(t.centres, aligned_task(8, 2, 0.6, dim=30, seed=3).centres)
+
+
+def test_zero_alignment_low_rank_kernel():
+    y = random_targets(32, 5, seed=0)
+    k = aligned_kernel(y, 0.0, rank=5, seed=1)
+    assert torch.linalg.matrix_rank(k).item() == 5
+    assert kernel_alignment(k, y @ y.T).item() == pytest.approx(0.0, abs=1e-10)
+    assert torch.linalg.matrix_rank(aligned_kernel(y, 0.0)).item() == 31 - 5
 
 
 def test_random_targets_balanced_distinct():

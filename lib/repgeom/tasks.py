@@ -226,7 +226,9 @@ def aligned_kernel(targets: torch.Tensor, c: float, rank: int | None = None, see
     c : float
         Target alignment, in [0, 1).
     rank : int, optional
-        Rank of the random kernel (the result can have higher rank).
+        Rank of the random kernel (the result can have higher rank, except at
+        ``c = 0``, where it is a random kernel of exactly this rank orthogonal
+        to the targets: Appendix F's "hard" inputs).
     seed : int
 
     Returns
@@ -249,6 +251,13 @@ def aligned_kernel(targets: torch.Tensor, c: float, rank: int | None = None, see
     if rank > p - 1:
         raise ValueError(f"rank must be at most P-1 = {p - 1}, got {rank}")
     g = torch.Generator().manual_seed(seed)
+    if c == 0.0:
+        # exactly zero alignment at exactly this rank: a random kernel inside K_max's range
+        free = int(round(1 / kmax.pow(2).sum().item()))
+        if rank > free:
+            raise ValueError(f"rank must be at most {free} for c=0 (directions orthogonal to the targets), got {rank}")
+        f = (kmax * free) @ torch.randn(p, rank, generator=g, dtype=torch.float64)
+        return _unit_trace(f @ f.T)
     f = h @ torch.randn(p, rank, generator=g, dtype=torch.float64)
     kr = _unit_trace(f @ f.T)
     start = kernel_alignment(kr, ky).item()
