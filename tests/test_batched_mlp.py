@@ -99,3 +99,24 @@ def test_training_learns_and_is_reproducible():
 def test_bad_inputs(call, word):
     with pytest.raises(ValueError, match=word):
         call()
+
+
+def test_expected_gradient_field_linear_and_relu_closed_form():
+    from repgeom.batched_mlp import expected_gradient_field
+    x = torch.eye(4, 6) * 2.0
+    y = torch.tensor([1.0, 1.0, -1.0, -1.0])
+    inter = (x[0] + x[1] - x[2] - x[3]) / 4.0
+    intra = (x[0] - x[1]) / (2 * 2.0 ** 0.5)
+    axes = torch.stack([inter, intra])
+    grid = torch.tensor([[0.3, 0.0], [1.0, 2.0]])
+    # linear: Σ y_i x_i projected, independent of w: only the inter-class axis moves
+    lin = expected_gradient_field(x, y, "linear", axes, grid)
+    torch.testing.assert_close(lin, torch.tensor([[4.0, 0.0], [4.0, 0.0]], dtype=torch.float64))
+    # relu at w = inter + 2 intra: active for x1 (w·x1 = 1+2√2·... > 0) and x2? w·x2 = 1 - 2√2 < 0
+    relu = expected_gradient_field(x, y, "relu", axes, grid[1:])
+    w = grid[1] @ axes
+    active = (x @ w > 0).double()
+    ref = ((active * y.double()) @ x.double()) @ axes.double().T
+    torch.testing.assert_close(relu[0], ref)
+    with pytest.raises(ValueError, match="axes"):
+        expected_gradient_field(x, y, "relu", axes[:, :3], grid)

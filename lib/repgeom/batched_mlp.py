@@ -22,7 +22,7 @@ from torch import nn
 
 from .train import progress
 
-__all__ = ["activation", "BatchedMLP", "train_batched", "bce_loss"]
+__all__ = ["activation", "BatchedMLP", "train_batched", "bce_loss", "expected_gradient_field"]
 
 READOUTS = ("binary", "random_fixed", "trainable")
 
@@ -267,3 +267,48 @@ def train_batched(
             with torch.no_grad():
                 on_snapshot(step + 1, model)
     return losses
+
+
+def expected_gradient_field(
+    centres: torch.Tensor, labels: torch.Tensor, act: str, axes: torch.Tensor, grid: torch.Tensor
+) -> torch.Tensor:
+    """Expected update of one hidden unit's input weights, projected on two axes (paper Eq. 1).
+
+    Under a constant error direction, ``Δw ∝ Σ_i y_i f'(wᵀx_i) x_i`` for a unit
+    with output weight +1; ``w`` ranges over the plane spanned by ``axes``.
+
+    Parameters
+    ----------
+    centres : torch.Tensor, shape (P, dim)
+        Cluster centres ``x_i``.
+    labels : torch.Tensor, shape (P,)
+        ±1 labels ``y_i``.
+    act : str
+        Activation name (see :func:`activation`).
+    axes : torch.Tensor, shape (2, dim)
+        Orthonormal rows (e.g. inter-class and intra-class axes).
+    grid : torch.Tensor, shape (G, 2)
+        Weight coordinates along the two axes.
+
+    Returns
+    -------
+    torch.Tensor, shape (G, 2): the projected ``Δw`` at every grid point.
+    """
+    for name, t, nd in (("centres", centres, 2), ("labels", labels, 1), ("axes", axes, 2), ("grid", grid, 2)):
+        if not isinstance(t, torch.Tensor) or t.ndim != nd:
+            raise ValueError(f"{name} must be a {nd}-D tensor, got {getattr(t, 'shape', type(t).__name__)}")
+        if not bool(torch.isfinite(t).all()):
+            raise ValueError(f"{name} contains NaN or Inf")
+    if labels.shape[0] != centres.shape[0] or axes.shape != (2, centres.shape[1]) or grid.shape[1] != 2:
+        raise ValueError(
+            f"expected labels ({centres.shape[0]},), axes (2, {centres.shape[1]}), grid (G, 2); "
+            f"got {tuple(labels.shape)}, {tuple(axes.shape)}, {tuple(grid.shape)}"
+        )
+    f = activation(act)
+    w = grid.to(torch.float64) @ axes.to(torch.float64)
+    x = centres.to(torch.float64)
+    pre = (w @ x.T).detach().requires_grad_(True)
+    f(pre).sum().backward()
+    slope = pre.grad  # f'(wᵀx_i), shape (G, P)
+    proj = x @ axes.to(torch.float64).T  # (P, 2)
+    return (slope * labels.to(torch.float64)) @ proj
