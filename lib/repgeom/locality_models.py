@@ -191,6 +191,63 @@ def collect_activations(model: nn.Module, x: torch.Tensor, batch_size: int = 500
     return {k: torch.cat(v) for k, v in parts.items()}
 
 
+def make_optimizer(model: nn.Module, name: str, lr: float, momentum: float,
+                   weight_decay: float) -> torch.optim.Optimizer:
+    """The README's optimiser (``"rmsprop"``) or the released script's (``"sgd"``).
+
+    Weight decay is the optimiser's L2 term on every parameter (the released
+    code's setting), so it acts on ``W``, not on ``W * P``.
+    """
+    if lr <= 0 or momentum < 0 or weight_decay < 0:
+        raise ValueError(f"need lr > 0, momentum >= 0, weight_decay >= 0; got {lr}, {momentum}, {weight_decay}")
+    if name == "rmsprop":
+        return torch.optim.RMSprop(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+    if name == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+    raise ValueError(f"optimizer must be 'rmsprop' or 'sgd', got {name!r}")
+
+
+def train_lenet(arm: str, seed: int, x: torch.Tensor, y: torch.Tensor, *, epochs: int, batch_size: int = 64,
+                optimizer: str = "rmsprop", lr: float = 0.01, momentum: float = 0.5, weight_decay: float = 0.01,
+                cost: Cost = "linear", normalize: bool = False, num_classes: int = 10,
+                device: torch.device | str = "cpu", checkpoint: Path | str | None = None) -> LeNetLP:
+    """Train one LeNet-LP arm with seeded initialisation, batches and dropout.
+
+    Parameters
+    ----------
+    arm : {"control", "locality"}
+    seed : int
+        Seeds the initial weights, the batch order and the dropout masks; the
+        two arms of a pair share it (same initial weights, same batches).
+    x : torch.Tensor, shape (n, 1, 28, 28)
+    y : torch.Tensor, shape (n,)
+    epochs, batch_size, optimizer, lr, momentum, weight_decay
+        Training setting (README: RMSProp, 0.01, 0.5, 0.01, 10 epochs, 64).
+    cost, normalize
+        The prior of the locality arm (ignored by the control).
+    checkpoint : path, optional
+        Resumed from / written by :func:`repgeom.train.fit`; a finished
+        checkpoint makes this call return the trained network at once.
+
+    Returns
+    -------
+    LeNetLP
+        Trained, in eval mode, on ``device``.
+    """
+    from . import train
+
+    if x.ndim != 4 or x.shape[0] != y.shape[0]:
+        raise ValueError(f"x must be (n, 1, 28, 28) with one label each, got {tuple(x.shape)} and {tuple(y.shape)}")
+    torch.manual_seed(seed)
+    model = LeNetLP(arm, cost=cost, normalize=normalize, num_classes=num_classes,
+                    in_channels=x.shape[1]).to(device)
+    opt = make_optimizer(model, optimizer, lr, momentum, weight_decay)
+    torch.manual_seed(seed + 7919)  # dropout masks: the same stream in both arms
+    train.fit(model, lambda e: train.epoch_batches(x, y, batch_size, seed=seed, epoch=e),
+              F.cross_entropy, opt, epochs, checkpoint=checkpoint, desc=f"{arm} seed {seed}")
+    return model.eval()
+
+
 # ----------------------------------------------------------------------------- ImageNet job
 
 
