@@ -1,0 +1,463 @@
+"""Connections between layers of torchvision ResNets, and their subspace alignment.
+
+Section 2.3 (and Appendix Fig. 4) of the communication-subspace paper names
+five connection types in a Bottleneck ResNet. :func:`resnet_connections` lists
+them as named pairs of layers; :func:`weight_alignment` and
+:func:`activation_alignment` measure the principal angles of every pair with
+the kernels of :mod:`repgeom.subspace`.
+
+A connection compares two subspaces of the same space:
+
+* weight-to-weight: the output space (left singular vectors, side ``"out"``)
+  or input space (right singular vectors of the channel matrix, side
+  ``"in"``) of a source conv, against the input space of a target conv;
+* activation-to-weight: the left singular vectors of the input activation of
+  a source conv (side ``"act"``), unfolded with the *target* conv's kernel,
+  against the target's input space (right singular vectors of
+  :func:`repgeom.subspace.conv_weight_matrix`), one SVD per image.
+"""
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Sequence
+
+import torch
+from torch import nn
+
+from . import subspace as ss
+
+__all__ = [
+    "KINDS",
+    "Connection",
+    "resnet_blocks",
+    "resnet_connections",
+    "capture_inputs",
+    "PairResult",
+    "weight_alignment",
+    "activation_alignment",
+    "pretrained_resnet50",
+]
+
+KINDS: tuple[str, ...] = ("direct", "branching", "short_skip", "long_skip", "indirect")
+Analysis = Literal["weight", "activation"]
+
+
+@dataclass(frozen=True)
+class Connection:
+    """One pair of subspaces to compare.
+
+    Attributes
+    ----------
+    kind : str
+        One of :data:`KINDS`.
+    block : str
+        The block the connection is drawn at (e.g. ``"layer2.0"``).
+    block_index : int
+        Position of that block in the network (0-based over all stages).
+    stage : int
+        1-based stage (``layer1`` ... ``layer4``).
+    source : str
+        Module name of the source conv.
+    source_side : {"out", "in", "act"}
+        Its output space, input space, or its input activation.
+    target : str
+        Module name of the target conv (its input space).
+    """
+
+    kind: str
+    block: str
+    block_index: int
+    stage: int
+    source: str
+    source_side: str
+    target: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}:{self.source}[{self.source_side}]->{self.target}[in]"
+
+
+def resnet_blocks(model: nn.Module) -> list[tuple[str, nn.Module, int]]:
+    """The residual blocks of a torchvision ResNet, in order.
+
+    Returns
+    -------
+    list of (name, block, stage)
+        ``name`` like ``"layer3.1"``, ``stage`` 1-4.
+    """
+    from torchvision.models.resnet import BasicBlock, Bottleneck
+
+    blocks = []
+    for stage in range(1, 5):
+        layer = getattr(model, f"layer{stage}", None)
+        if not isinstance(layer, nn.Sequential):
+            raise ValueError(f"model must be a torchvision ResNet with layer1..layer4, got {type(model).__name__} "
+                             f"without layer{stage}")
+        for i, block in enumerate(layer):
+            if not isinstance(block, (BasicBlock, Bottleneck)):
+                raise ValueError(f"layer{stage}.{i} is a {type(block).__name__}; expected BasicBlock or Bottleneck")
+            blocks.append((f"layer{stage}.{i}", block, stage))
+    kinds = {type(b).__name__ for _, b, _ in blocks}
+    if len(kinds) != 1:
+        raise ValueError(f"model mixes block types {sorted(kinds)}; expected one")
+    return blocks
+
+
+def resnet_connections(model: nn.Module, analysis: Analysis = "weight") -> list[Connection]:
+    """Enumerate the connection types of Section 2.3 in a torchvision ResNet.
+
+    Bottleneck blocks (ResNet-50/101/152), with ``b`` a block and ``b+1`` the
+    next one in the network:
+
+    * ``direct``: weights conv2 [out] -> conv3 [in]; activations entering
+      conv2 and conv3 against their own input spaces.
+    * ``branching`` (blocks with a downsample branch): weights conv1 [in] vs
+      downsample [in]; the block's input activation against both.
+    * ``short_skip``: weights conv3 of ``b`` [out] -> conv1 of ``b+1`` [in];
+      the output activation of ``b`` against conv1 of ``b+1``.
+    * ``long_skip`` (``b`` with an identity shortcut): conv1 of ``b`` [in] vs
+      conv1 of ``b+1`` [in]; the input activation of ``b`` (carried by the
+      identity) against conv1 of ``b+1``.
+    * ``indirect`` (control, across conv2): weights conv1 [out] -> conv3 [in];
+      the activation entering conv2 against conv3.
+
+    BasicBlock ResNets (ResNet-18/34) have direct (conv1 -> conv2), short skip
+    (conv2 of ``b`` -> conv1 of ``b+1``) and long skip connections only.
+
+    Parameters
+    ----------
+    model : nn.Module
+        A torchvision ResNet.
+    analysis : {"weight", "activation"}
+
+    Returns
+    -------
+    list of Connection
+        Ordered by block, then by the order of :data:`KINDS`.
+    """
+    if analysis not in ("weight", "activation"):
+        raise ValueError(f"analysis must be 'weight' or 'activation', got {analysis!r}")
+    blocks = resnet_blocks(model)
+    bottleneck = hasattr(blocks[0][1], "conv3")
+    act = analysis == "activation"
+    out: list[Connection] = []
+    for idx, (name, block, stage) in enumerate(blocks):
+        nxt = blocks[idx + 1][0] if idx + 1 < len(blocks) else None
+        last = f"{name}.conv3" if bottleneck else f"{name}.conv2"
+
+        def add(kind: str, source: str, side: str, target: str) -> None:
+            out.append(Connection(kind, name, idx, stage, source, side, target))
+
+        # direct
+        if bottleneck:
+            if act:
+                add("direct", f"{name}.conv2", "act", f"{name}.conv2")
+                add("direct", f"{name}.conv3", "act", f"{name}.conv3")
+            else:
+                add("direct", f"{name}.conv2", "out", f"{name}.conv3")
+        else:
+            if act:
+                add("direct", f"{name}.conv2", "act", f"{name}.conv2")
+            else:
+                add("direct", f"{name}.conv1", "out", f"{name}.conv2")
+        # branching (Bottleneck only, as in the paper)
+        if bottleneck and block.downsample is not None:
+            if act:
+                add("branching", f"{name}.conv1", "act", f"{name}.conv1")
+                add("branching", f"{name}.conv1", "act", f"{name}.downsample.0")
+            else:
+                add("branching", f"{name}.conv1", "in", f"{name}.downsample.0")
+        # short skip
+        if nxt is not None:
+            if act:
+                add("short_skip", f"{nxt}.conv1", "act", f"{nxt}.conv1")
+            else:
+                add("short_skip", last, "out", f"{nxt}.conv1")
+        # long skip: only across an identity shortcut
+        if nxt is not None and block.downsample is None:
+            if act:
+                add("long_skip", f"{name}.conv1", "act", f"{nxt}.conv1")
+            else:
+                add("long_skip", f"{name}.conv1", "in", f"{nxt}.conv1")
+        # indirect control
+        if bottleneck:
+            if act:
+                add("indirect", f"{name}.conv2", "act", f"{name}.conv3")
+            else:
+                add("indirect", f"{name}.conv1", "out", f"{name}.conv3")
+    order = {k: i for i, k in enumerate(KINDS)}
+    return sorted(out, key=lambda c: (c.block_index, order[c.kind]))
+
+
+def _modules(model: nn.Module) -> dict[str, nn.Module]:
+    return dict(model.named_modules())
+
+
+def capture_inputs(
+    model: nn.Module,
+    x: torch.Tensor,
+    names: Sequence[str],
+    batch_size: int = 100,
+) -> dict[str, torch.Tensor]:
+    """Input activations of named modules, recorded with forward pre-hooks.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Run in eval mode without gradients (its mode is restored).
+    x : torch.Tensor, shape (N, C, H, W)
+        Images, moved to the model's device.
+    names : sequence of str
+        Module names (as in ``model.named_modules()``).
+    batch_size : int
+
+    Returns
+    -------
+    dict
+        name -> tensor (N, C_in, H_in, W_in) on the model's device.
+    """
+    mods = _modules(model)
+    missing = [n for n in names if n not in mods]
+    if missing:
+        raise ValueError(f"names not in the model: {missing[:5]}")
+    if not isinstance(x, torch.Tensor) or x.ndim != 4:
+        raise ValueError(f"x must be a tensor of shape (N, C, H, W), got {getattr(x, 'shape', type(x))}")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("x contains NaN or Inf")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    dev = next(model.parameters()).device
+    store: dict[str, list[torch.Tensor]] = {n: [] for n in dict.fromkeys(names)}
+    hooks = [mods[n].register_forward_pre_hook(lambda _m, inp, n=n: store[n].append(inp[0].detach()))
+             for n in store]
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            for start in range(0, x.shape[0], batch_size):
+                model(x[start:start + batch_size].to(dev))
+    finally:
+        for h in hooks:
+            h.remove()
+        model.train(was_training)
+    return {n: torch.cat(v) for n, v in store.items()}
+
+
+@dataclass
+class PairResult:
+    """Principal angles of one connection in several networks.
+
+    Attributes
+    ----------
+    connection : Connection
+    size : repgeom.subspace.SubspaceSize
+        The size kept (chosen jointly over the networks).
+    angles : dict
+        Network label -> kept angles (radians, float64, 1-D; pooled over images
+        for activations).
+    ev_source, ev_target : dict
+        Network label -> explained variance of the kept source and target
+        subspaces (mean over images for activations).
+    ambient : int
+        Dimension of the space both subspaces live in.
+    """
+
+    connection: Connection
+    size: ss.SubspaceSize
+    ambient: int
+    angles: dict[str, torch.Tensor] = field(default_factory=dict)
+    ev_source: dict[str, float] = field(default_factory=dict)
+    ev_target: dict[str, float] = field(default_factory=dict)
+
+    def mean_deg(self, label: str) -> float:
+        """Mean kept angle of one network, in degrees (NaN when all were dropped)."""
+        a = self.angles[label]
+        return float(torch.rad2deg(a.mean())) if a.numel() else float("nan")
+
+
+def _spaces(conv: nn.Conv2d, which: str, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """(basis, singular values) of a conv's output space or input space."""
+    if which == "out":
+        u, s, _ = ss.singular_spaces(ss.conv_weight_matrix(conv).to(dtype))
+        return u, s
+    if which == "in":  # channel input space (equals the flattened one for 1x1 kernels)
+        _, s, v = ss.singular_spaces(ss.conv_channel_matrix(conv).to(dtype))
+        return v, s
+    if which == "in_flat":
+        _, s, v = ss.singular_spaces(ss.conv_weight_matrix(conv).to(dtype))
+        return v, s
+    raise AssertionError(which)
+
+
+def _choose(pairs, sizes, conn, min_angle_deg, min_fraction):
+    if sizes is not None and conn in sizes:
+        return sizes[conn]
+    return ss.choose_subspace_size(pairs, min_angle_deg, min_fraction)
+
+
+def _check_models(models: dict[str, nn.Module]) -> None:
+    if not isinstance(models, dict) or not models:
+        raise ValueError(f"models must be a non-empty dict label -> model, got {type(models).__name__}")
+
+
+def weight_alignment(
+    models: dict[str, nn.Module],
+    connections: Sequence[Connection],
+    *,
+    min_angle_deg: float = 0.1,
+    min_fraction: float = 0.5,
+    sizes: dict[Connection, ss.SubspaceSize] | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> list[PairResult]:
+    """Weight-to-weight principal angles of every connection in every network.
+
+    Parameters
+    ----------
+    models : dict
+        Label -> network (same architecture), e.g. ``{"trained": ..., "untrained": ...}``.
+    connections : sequence of Connection
+        From :func:`resnet_connections` with ``analysis="weight"``.
+    min_angle_deg, min_fraction : float
+        The subspace size rule (:func:`repgeom.subspace.choose_subspace_size`),
+        applied jointly to all networks; angles at or below the threshold are dropped.
+    sizes : dict, optional
+        Fixed sizes per connection (e.g. to follow training checkpoints at the
+        sizes chosen for the final network).
+    dtype : torch.dtype
+        Precision of the weight SVDs (angles are always computed in float64).
+
+    Returns
+    -------
+    list of PairResult
+    """
+    _check_models(models)
+    mods = {label: _modules(m) for label, m in models.items()}
+    cache: dict[tuple[str, str, str], tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def space(label: str, name: str, side: str):
+        key = (label, name, side)
+        if key not in cache:
+            if name not in mods[label]:
+                raise ValueError(f"connection names {name!r}, which is not in network {label!r}")
+            cache[key] = _spaces(mods[label][name], side, dtype)
+        return cache[key]
+
+    results = []
+    for conn in connections:
+        if conn.source_side not in ("out", "in"):
+            raise ValueError(f"{conn.label} is not a weight connection (source_side={conn.source_side!r})")
+        per = {lab: (space(lab, conn.source, conn.source_side), space(lab, conn.target, "in")) for lab in models}
+        pairs = [(src[0], tgt[0]) for src, tgt in per.values()]
+        if pairs[0][0].shape[0] != pairs[0][1].shape[0]:
+            raise ValueError(f"{conn.label}: spaces of dimension {pairs[0][0].shape[0]} and {pairs[0][1].shape[0]}")
+        size = _choose(pairs, sizes, conn, min_angle_deg, min_fraction)
+        res = PairResult(conn, size, pairs[0][0].shape[0])
+        for lab, ((u, su), (v, sv)) in per.items():
+            res.angles[lab] = ss.kept_angles(u, v, size.k, min_angle_deg)
+            res.ev_source[lab] = float(ss.explained_variance(su, size.k))
+            res.ev_target[lab] = float(ss.explained_variance(sv, size.k))
+        results.append(res)
+    return results
+
+
+def activation_alignment(
+    models: dict[str, nn.Module],
+    images: torch.Tensor,
+    connections: Sequence[Connection],
+    *,
+    min_angle_deg: float = 0.1,
+    min_fraction: float = 0.5,
+    batch_size: int = 100,
+    dtype: torch.dtype = torch.float32,
+) -> list[PairResult]:
+    """Activation-to-weight principal angles, per image, pooled over images.
+
+    For every connection and network: the input activation of the source conv
+    (for each image), unfolded with the target conv's kernel, stride and
+    padding into a (d, positions) matrix; its left singular vectors (one
+    batched SVD over all images) against the target's input space. The same
+    images go through every network.
+
+    Parameters
+    ----------
+    models : dict
+        Label -> network.
+    images : torch.Tensor, shape (N, C, H, W)
+    connections : sequence of Connection
+        From :func:`resnet_connections` with ``analysis="activation"``.
+    min_angle_deg, min_fraction : float
+        Subspace size rule, applied jointly over networks and images.
+    batch_size : int
+        Images per forward pass.
+    dtype : torch.dtype
+        Precision of the SVDs (angles are computed in float64).
+
+    Returns
+    -------
+    list of PairResult
+    """
+    _check_models(models)
+    for conn in connections:
+        if conn.source_side != "act":
+            raise ValueError(f"{conn.label} is not an activation connection (source_side={conn.source_side!r})")
+    names = list(dict.fromkeys(c.source for c in connections))
+    acts = {lab: capture_inputs(m, images, names, batch_size) for lab, m in models.items()}
+    mods = {lab: _modules(m) for lab, m in models.items()}
+    wcache: dict[tuple[str, str], tuple[torch.Tensor, torch.Tensor]] = {}
+    results = []
+    for conn in connections:
+        per = {}
+        for lab in models:
+            conv = mods[lab][conn.target]
+            cols = ss.unfold_input(acts[lab][conn.source], conv).to(dtype)  # (N, d, positions)
+            ua, sa, _ = ss.singular_spaces(cols)
+            if (lab, conn.target) not in wcache:
+                wcache[(lab, conn.target)] = _spaces(conv, "in_flat", dtype)
+            per[lab] = ((ua, sa), wcache[(lab, conn.target)])
+        pairs = [(ua, v) for (ua, _), (v, _) in per.values()]
+        size = ss.choose_subspace_size(pairs, min_angle_deg, min_fraction)
+        res = PairResult(conn, size, pairs[0][1].shape[0])
+        for lab, ((ua, sa), (v, sv)) in per.items():
+            res.angles[lab] = ss.kept_angles(ua, v, size.k, min_angle_deg)
+            # images whose activation is all zero have no variance to explain
+            ok = sa.square().sum(-1) > 0
+            res.ev_source[lab] = float(ss.explained_variance(sa[ok], size.k).mean()) if bool(ok.any()) else float("nan")
+            res.ev_target[lab] = float(ss.explained_variance(sv, size.k))
+        results.append(res)
+    return results
+
+
+def pretrained_resnet50(offline: bool, folder: Path | None = None) -> tuple[nn.Module | None, str]:
+    """torchvision's ResNet-50 ``IMAGENET1K_V1`` weights, if they can be had.
+
+    Looks in torch's hub cache and in ``folder`` (e.g. ``REPGEOM_DATA``); it
+    downloads through torchvision only when ``offline`` is False.
+
+    Returns
+    -------
+    (model or None, note)
+        The network in eval mode, or None with the reason.
+    """
+    import torchvision
+    from torch.hub import get_dir, load_state_dict_from_url
+
+    weights = torchvision.models.ResNet50_Weights.IMAGENET1K_V1
+    fname = weights.url.rsplit("/", 1)[-1]
+    dirs = [Path(get_dir()) / "checkpoints"] + ([Path(folder)] if folder is not None else [])
+    found = next((d for d in dirs if (d / fname).is_file()), None)
+    if found is None and offline:
+        return None, f"{fname} not in {', '.join(map(str, dirs))} and downloads are off (REPGEOM_OFFLINE=1)"
+    old = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(30.0)
+    try:
+        state = load_state_dict_from_url(weights.url, model_dir=str(found or dirs[0]), progress=False,
+                                         check_hash=True)
+    except Exception as err:  # noqa: BLE001 - any failure means "not available here"
+        return None, f"could not load {fname}: {type(err).__name__}"
+    finally:
+        socket.setdefaulttimeout(old)
+    model = torchvision.models.resnet50()
+    model.load_state_dict(state)
+    return model.eval(), f"torchvision ResNet50_Weights.IMAGENET1K_V1 from {found or dirs[0]}"
