@@ -10,9 +10,8 @@ BUILD := _build/$(PROFILE)
 NB_DIR := _build/notebooks/$(PROFILE)
 export REPGEOM_PROFILE := $(PROFILE)
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 
-.PHONY: help setup test unit nbval book-strict book chapter bench clean clean-cache
+.PHONY: help setup test unit nbval book-strict browser book chapter bench clean clean-cache
 
 help:
 	@echo "make book      build the HTML book (PROFILE=quick|full)"
@@ -30,7 +29,7 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 
 unit: setup
-	$(PY) -m pytest -q -p no:cacheprovider tests
+	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/browser tests
 
 # Chapters listed in _toc.yml, converted to notebooks by jupytext, executed by nbval.
 nbval: setup
@@ -42,7 +41,11 @@ book-strict: setup
 	$(VENV)/bin/jupyter-book build . --path-output $(BUILD) -W -n --keep-going
 	@echo "HTML: $(BUILD)/_build/html/index.html"
 
-test: unit nbval book-strict
+# Every page of the built book opened in headless Chromium (skipped, with the reason, without Chromium).
+browser: setup
+	$(PY) -m pytest -q -p no:cacheprovider -rs tests/browser
+
+test: unit nbval book-strict browser
 
 book: setup
 	$(VENV)/bin/jupyter-book build . --path-output $(BUILD)

@@ -14,9 +14,6 @@ from pathlib import Path
 
 from . import runtime
 
-SUMMARY_PAGES = {"intro", "scorecard", "gallery", "data_sources"}
-
-
 def _root() -> Path:
     root = runtime.repo_root()
     if root is None:
@@ -24,28 +21,10 @@ def _root() -> Path:
     return root
 
 
-def _toc_files(root: Path) -> list[str]:
-    """Every file listed in _toc.yml, in order (without extension)."""
-    import yaml
-
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    files: list[str] = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    walk(toc.get("chapters"))
-    return files
-
-
 def chapters(root: Path) -> list[str]:
-    """Chapter ids (file stems) listed in the table of contents, in order."""
-    return [Path(f).name for f in _toc_files(root) if Path(f).name not in SUMMARY_PAGES]
+    from .publish import chapters as toc_chapters
+
+    return toc_chapters(root)
 
 
 def _chapter_path(root: Path, chapter: str) -> Path:
@@ -82,6 +61,31 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
         jupytext.write(nb, out / f"{chapter}.ipynb")
         print(out / f"{chapter}.ipynb")
     return 0
+
+
+def cmd_mirror(args: argparse.Namespace) -> int:
+    """Write the Colab notebook mirror of every chapter."""
+    from .publish import write_mirror
+
+    for path in write_mirror(_root(), Path(args.out)):
+        print(path)
+    return 0
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    """Download (or find) the real datasets under REPGEOM_DATA; never falls back to a stand-in."""
+    from . import data
+
+    failed = 0
+    for name in args.datasets:
+        for split in data.SPLITS:
+            try:
+                d = data.load(name, split, stand_in=False)
+                print(f"{name}/{split}: {len(d.y)} images under {runtime.data_root()}")
+            except (data.DataUnavailable, ValueError) as err:
+                print(f"error: {err}", file=sys.stderr)
+                failed += 1
+    return 1 if failed else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -132,6 +136,12 @@ def main(argv: list[str] | None = None) -> int:
     nbs = sub.add_parser("notebooks", help="convert the chapters to .ipynb (jupytext)")
     nbs.add_argument("--out", required=True)
     nbs.set_defaults(func=cmd_notebooks)
+    mirror = sub.add_parser("colab", help="write the Colab notebook mirror (notebooks/)")
+    mirror.add_argument("--out", default="notebooks")
+    mirror.set_defaults(func=cmd_mirror)
+    fetch = sub.add_parser("fetch", help="download the real datasets into REPGEOM_DATA")
+    fetch.add_argument("datasets", nargs="+")
+    fetch.set_defaults(func=cmd_fetch)
     run = sub.add_parser("run", help="execute one chapter headless, print its claim table")
     run.add_argument("chapter")
     run.add_argument("--profile", choices=runtime.PROFILES)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 import matplotlib.figure
 import torch
 
-from . import __version__, claims, figures, runtime
+from . import __version__, claims, figures, publish, runtime
 from .data import DataProvenance
 
 
@@ -111,6 +112,10 @@ class ChapterRun:
             "",
             f"**Data used:** {self.data_summary()}",
         ]
+        mirror = (runtime.repo_root() or Path.cwd()) / "notebooks" / f"{self.chapter}.ipynb"
+        if mirror.is_file():
+            lines += ["", f"Run this chapter yourself: [open it in Colab]({publish.colab_url(self.chapter)}), "
+                          f"or `python -m repgeom run {self.chapter}` in a checkout."]
         kind = "note"
         if self.substituted:
             kind = "warning"

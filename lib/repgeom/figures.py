@@ -12,11 +12,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import matplotlib
+import matplotlib.pyplot as plt
 
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-
-from . import runtime  # noqa: E402
+from . import runtime
 
 _LABEL = re.compile(r"^fig-[a-z0-9]+(?:-[a-z0-9]+)*$")
 

@@ -1,0 +1,106 @@
+"""Open every page of the built book in headless Chromium, as a reader would.
+
+Runs after the book build (``make browser``, part of ``make test``). Fails on
+broken images, missing figures, browser console errors or dead internal
+links, and saves a screenshot of each page's first screen under
+``_build/<profile>/screenshots/``. Skipped, with the reason, when Chromium or
+the built HTML is missing.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROFILE = os.environ.get("REPGEOM_PROFILE", "quick") or "quick"
+HTML = ROOT / "_build" / PROFILE / "_build" / "html"
+SHOTS = ROOT / "_build" / PROFILE / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None or CHROMEDRIVER is None,
+                       reason="Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"),
+    pytest.mark.skipif(not (HTML / "index.html").is_file(), reason=f"the book is not built at {HTML} (make book)"),
+]
+
+
+def _pages() -> list[str]:
+    return sorted(str(p.relative_to(HTML)) for p in (HTML / "book").glob("*.html")) if HTML.is_dir() else []
+
+
+@pytest.fixture(scope="module")
+def server():
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
+    handler.log_message = lambda *a, **k: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1280,1000", "--disable-dev-shm-usage"):
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+@pytest.mark.parametrize("page", _pages() or ["(none)"])
+def test_page_renders_without_errors(server, browser, page):
+    url = urljoin(server, page)
+    browser.get(url)
+    browser.execute_script("return document.readyState")
+    # Console errors. Not the book's: resources that need the internet, the missing favicon, and
+    # the theme's own first-visit notice ("Got invalid theme mode", logged before localStorage is set).
+    benign = ("favicon.ico", "Got invalid theme mode")
+    errors = [e["message"] for e in browser.get_log("browser")
+              if e["level"] == "SEVERE" and "127.0.0.1" in e["message"] and not any(b in e["message"] for b in benign)]
+    # 1. Every image loaded (naturalWidth 0 means broken).
+    broken = browser.execute_script(
+        "return Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0).map(i => i.src)")
+    assert not broken, f"{page}: broken images {broken}"
+    # 2. Every figure a page declares has an image in it.
+    empty = browser.execute_script(
+        "return Array.from(document.querySelectorAll('figure')).filter(f => !f.querySelector('img')).map(f => f.id)")
+    assert not empty, f"{page}: figures without an image {empty}"
+    # 3. No console errors.
+    assert not errors, f"{page}: console errors {errors}"
+    # 4. Internal links point to files that exist (anchors checked on the target page).
+    links = browser.execute_script("return Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
+    dead = []
+    for link in links:
+        parsed = urlparse(link)
+        if parsed.netloc != urlparse(server).netloc:
+            continue
+        target = HTML / parsed.path.lstrip("/")
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.exists():
+            dead.append(link)
+        elif parsed.fragment and target.suffix == ".html":
+            text = target.read_text(errors="ignore")
+            if f'id="{parsed.fragment}"' not in text:
+                dead.append(link)
+    assert not dead, f"{page}: dead internal links {sorted(set(dead))[:10]}"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SHOTS / (Path(page).stem + ".png")))
