@@ -27,6 +27,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 setup: $(VENV)/.installed
+	@$(PY) -m repgeom check
 
 unit: setup
 	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/browser tests

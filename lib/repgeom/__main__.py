@@ -63,6 +63,13 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate every REPGEOM_* setting; print them on one line."""
+    settings = runtime.configure()
+    print("settings ok: " + ", ".join(f"{k}={v}" for k, v in settings.items()))
+    return 0
+
+
 def cmd_mirror(args: argparse.Namespace) -> int:
     """Write the Colab notebook mirror of every chapter."""
     from .publish import write_mirror
@@ -136,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     nbs = sub.add_parser("notebooks", help="convert the chapters to .ipynb (jupytext)")
     nbs.add_argument("--out", required=True)
     nbs.set_defaults(func=cmd_notebooks)
+    sub.add_parser("check", help="validate the REPGEOM_* settings").set_defaults(func=cmd_check)
     mirror = sub.add_parser("colab", help="write the Colab notebook mirror (notebooks/)")
     mirror.add_argument("--out", default="notebooks")
     mirror.set_defaults(func=cmd_mirror)
