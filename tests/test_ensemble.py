@@ -108,3 +108,17 @@ def test_collect_activations_and_xor():
     assert xs.shape == (200, 2) and ys.sum().item() == 100
     assert torch.equal((xs[:, 0] * xs[:, 1] < 0).float()[:50], ys[:50])  # first cloud sits at (1, 1)
     assert XorNet(50).features(xs).shape == (200, 50)
+
+
+def test_shift_flip_is_a_crop_of_the_padded_image():
+    from repgeom.convnets import shift_flip
+    x = torch.arange(2 * 1 * 5 * 5, dtype=torch.float32).view(2, 1, 5, 5)
+    out = shift_flip(x, torch.Generator().manual_seed(3), pad=2)
+    g = torch.Generator().manual_seed(3)
+    flip = torch.rand(2, generator=g) < 0.5
+    dy, dx = torch.randint(0, 5, (2,), generator=g), torch.randint(0, 5, (2,), generator=g)
+    for i in range(2):
+        img = x[i].flip(-1) if flip[i] else x[i]
+        ref = torch.nn.functional.pad(img, (2, 2, 2, 2))[:, dy[i]:dy[i] + 5, dx[i]:dx[i] + 5]
+        assert torch.equal(out[i], ref)
+    assert torch.equal(shift_flip(x, torch.Generator().manual_seed(0), pad=0)[:, :, :, ::1].sum(), x.sum())

@@ -309,3 +309,38 @@ def collect_activations(
             acts = acts[..., keep]
         result[name] = acts
     return result
+
+
+__all__ += ["shift_flip"]
+
+
+def shift_flip(xb: torch.Tensor, generator: torch.Generator, pad: int = 4) -> torch.Tensor:
+    """Random translation by up to ``pad`` pixels (zero fill) and horizontal flip, per image.
+
+    Parameters
+    ----------
+    xb : torch.Tensor, shape (batch, C, H, W)
+    generator : torch.Generator
+        CPU generator; the draw is a function of it only.
+    pad : int
+        Largest shift in pixels.
+
+    Returns
+    -------
+    torch.Tensor, shape (batch, C, H, W)
+    """
+    if xb.ndim != 4:
+        raise ValueError(f"xb must have shape (batch, C, H, W), got {tuple(xb.shape)}")
+    if pad < 0:
+        raise ValueError(f"pad must be >= 0, got {pad}")
+    b, _, h, w = xb.shape
+    flip = torch.rand(b, generator=generator) < 0.5
+    dy = torch.randint(0, 2 * pad + 1, (b,), generator=generator)
+    dx = torch.randint(0, 2 * pad + 1, (b,), generator=generator)
+    xb = torch.where(flip.to(xb.device)[:, None, None, None], xb.flip(-1), xb)
+    padded = F.pad(xb, (pad, pad, pad, pad))
+    rows = (dy[:, None] + torch.arange(h)[None, :]).to(xb.device)          # (b, h)
+    cols = (dx[:, None] + torch.arange(w)[None, :]).to(xb.device)          # (b, w)
+    idx_b = torch.arange(b, device=xb.device)[:, None, None]
+    out = padded.permute(0, 2, 3, 1)[idx_b, rows[:, :, None], cols[:, None, :]]
+    return out.permute(0, 3, 1, 2).contiguous()
