@@ -1,0 +1,52 @@
+"""repgeom.locality kernels against what a researcher would otherwise write:
+spatial variance per image with numpy's weighted covariance (the README's
+analysis style), the prior with scipy's ``cdist``, and the wiring cost with numpy."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from scipy.spatial.distance import cdist
+
+from bench.harness import Row, compare
+from repgeom.locality import grid_distances, grid_prior, spatial_variance, wiring_cost
+
+
+def numpy_spatial_variance(a: np.ndarray, side: int) -> np.ndarray:
+    """Per-image trace of np.cov with analytic weights (unbiased): a loop over images."""
+    coords = np.array([(r, c) for r in range(side) for c in range(side)], dtype=float)
+    return np.array([np.trace(np.cov(coords.T, aweights=row, ddof=1)) for row in a])
+
+
+def scipy_prior(side: int) -> np.ndarray:
+    coords = np.array([(r, c) for r in range(side) for c in range(side)], dtype=float)
+    return 1.0 / (1.0 + cdist(coords, coords))
+
+
+def run(profile: str, device: torch.device) -> list[Row]:
+    cases = [(1000, 7), (1000, 64)] if profile == "quick" else [(1000, 7), (1000, 64), (50000, 7)]
+    rows = []
+    for n, side in cases:
+        g = torch.Generator().manual_seed(0)
+        a = torch.rand(n, side * side, generator=g)
+        a_np, a_dev = a.double().numpy(), a.to(device)
+        rows.append(compare("locality.spatial_variance", f"{n} maps on {side}x{side}",
+                            lambda: spatial_variance(a_dev, side), "numpy np.cov per image",
+                            lambda: numpy_spatial_variance(a_np, side), device=device, reps=3))
+    for side in (7, 64):
+        rows.append(compare("locality.grid_prior", f"{side}x{side} grid ({side**4} entries)",
+                            lambda: grid_prior(side, device=device), "scipy cdist",
+                            lambda: scipy_prior(side), device=device, reps=3))
+    side = 64
+    w = torch.randn(4, side * side, side * side, generator=torch.Generator().manual_seed(1))
+    d = grid_distances(side)
+    w_np, d_np = w.double().numpy(), d.numpy()
+    w_dev, d_dev = w.to(device), d.to(device)
+    rows.append(compare("locality.wiring_cost", f"4 layers of 4096x4096",
+                        lambda: wiring_cost(w_dev, d_dev), "numpy (abs(W) * d).sum",
+                        lambda: (np.abs(w_np) * d_np).sum((1, 2)), device=device, reps=3))
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run("quick", torch.device("cpu")):
+        print(row.as_dict())
