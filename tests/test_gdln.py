@@ -287,3 +287,29 @@ def test_bad_inputs_raise_value_errors():
     x, yx = gdln.xor_items()
     with pytest.raises(ValueError, match="x must"):
         gdln.train_relu(x[:, :1].T, yx, [0], 4, 0.1, 0.1, 1)
+
+
+def test_combined_systems_evolve_like_separate_ones():
+    a = th.reduce(gdln.routing(3, hidden=6, group=1))
+    b = th.reduce(gdln.routing(3, hidden=6))
+    both = th.combine([a, b])
+    ba = torch.full((a.n_edges, a.n_modes), 0.3, dtype=D)
+    bb = torch.full((b.n_edges, b.n_modes), 0.3, dtype=D)
+    run = th.integrate(both, torch.cat([ba, bb]), 0.02, 50, method="euler", substeps=1)
+    ra = th.integrate(a, ba, 0.02, 50, method="euler", substeps=1)
+    rb = th.integrate(b, bb, 0.02, 50, method="euler", substeps=1)
+    torch.testing.assert_close(run.b[:, :a.n_edges], ra.b, rtol=1e-12, atol=1e-14)
+    torch.testing.assert_close(run.b[:, a.n_edges:], rb.b, rtol=1e-12, atol=1e-14)
+    torch.testing.assert_close(run.loss, ra.loss + rb.loss, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="systems"):
+        th.combine([])
+
+
+def test_readouts_on_decoupled_weights():
+    spec = gdln.routing(3, hidden=6)
+    w = gdln.init_decoupled(spec, [0], 0.5)
+    torch.testing.assert_close(gdln.mode_strengths(spec, w), torch.full((1, 9, 4), 0.125, dtype=D))
+    sim = gdln.first_layer_similarity(spec, w)[0]
+    # decoupled encoders are identical maps: item n in every domain has the same representation
+    torch.testing.assert_close(sim[0, 4], torch.tensor(1.0, dtype=D))
+    torch.testing.assert_close(sim[:4, :4], torch.eye(4, dtype=D), atol=1e-12, rtol=0)

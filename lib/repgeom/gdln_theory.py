@@ -345,3 +345,35 @@ def edge_singular_values(spec: GDLN, weights: list[torch.Tensor], k: int | None 
     k = modes(spec)[1].shape[0] if k is None else k
     _check_count("k", k)
     return torch.cat([torch.linalg.svdvals(w)[..., :k] for w in weights], dim=1)
+
+
+def combine(systems: list[Reduced]) -> Reduced:
+    """Several independent reduced systems as one (block-diagonal), to integrate them together.
+
+    Edges, paths and tasks are concatenated in order; all systems need the
+    same number of modes and the same loss weight.
+
+    Returns
+    -------
+    Reduced
+    """
+    if not systems:
+        raise ValueError("systems must hold at least one Reduced system, got none")
+    K, c = systems[0].n_modes, systems[0].scale
+    if any(s.n_modes != K or s.scale != c for s in systems):
+        raise ValueError(f"all systems need {K} modes and scale {c}; got modes {[s.n_modes for s in systems]}, "
+                         f"scales {[s.scale for s in systems]}")
+    L = max(s.paths.shape[1] for s in systems)
+    if any(s.paths.shape[1] != L for s in systems):
+        raise ValueError(f"all systems need paths of the same length, got {[s.paths.shape[1] for s in systems]}")
+    offsets = [0]
+    for s in systems[:-1]:
+        offsets.append(offsets[-1] + s.n_edges)
+    return Reduced(
+        paths=torch.cat([s.paths + o for s, o in zip(systems, offsets)]),
+        n_edges=sum(s.n_edges for s in systems),
+        gates=torch.block_diag(*[s.gates for s in systems]),
+        s=torch.cat([s.s for s in systems]),
+        w=torch.cat([s.w for s in systems]),
+        scale=c,
+    ).validate()

@@ -1,0 +1,190 @@
+"""Linear routing networks on images (the paper's Fig. 7 "naturalistic" setting).
+
+Input domain ``i`` sees every image through its own fixed pixel permutation;
+output domain ``j`` asks for the class label through its own fixed label
+permutation. The network is linear: one encoder per input domain, one shared
+hidden matrix, one decoder per output domain; the route i -> j computes
+``logits = D_j H E_i x_i``. Only some routes are trained (cross-entropy);
+the others measure zero-shot generalisation.
+
+Many networks (conditions: trained fraction, init scale, learning rate) train
+as one batched tensor program.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from .gdln import _check_count, _check_finite, _semi_orthogonal
+
+
+@dataclass(frozen=True)
+class Domains:
+    """The fixed permutations defining M input and M output domains.
+
+    Attributes
+    ----------
+    pixels : torch.Tensor
+        Long, shape (M, D): input domain i shows ``x[:, pixels[i]]``.
+    labels : torch.Tensor
+        Long, shape (M, C): output domain j's target for class c is ``labels[j, c]``.
+    """
+
+    pixels: torch.Tensor
+    labels: torch.Tensor
+
+
+def make_domains(M: int, n_pixels: int, n_classes: int, seed: int) -> Domains:
+    """Random pixel and label permutations, one per domain (seeded).
+
+    Returns
+    -------
+    Domains
+    """
+    _check_count("M", M)
+    _check_count("n_pixels", n_pixels)
+    _check_count("n_classes", n_classes, 2)
+    gen = torch.Generator().manual_seed(seed)
+    pixels = torch.stack([torch.randperm(n_pixels, generator=gen) for _ in range(M)])
+    labels = torch.stack([torch.randperm(n_classes, generator=gen) for _ in range(M)])
+    return Domains(pixels, labels)
+
+
+@dataclass
+class RoutingResult:
+    """Errors of each condition's network after training.
+
+    Attributes
+    ----------
+    loss : torch.Tensor
+        Training loss per epoch, shape (C, epochs + 1).
+    train_error : torch.Tensor
+        Classification error on the training images of every route, shape (C, M, M).
+    test_error : torch.Tensor
+        Same on held-out images, shape (C, M, M).
+    """
+
+    loss: torch.Tensor
+    train_error: torch.Tensor
+    test_error: torch.Tensor
+
+
+def _logits(x: torch.Tensor, pixels: torch.Tensor, enc, hid, dec) -> torch.Tensor:
+    """Logits of every route: shape (C, M_in, M_out, N, classes)."""
+    xs = x[:, pixels].transpose(0, 1)  # (M, N, D)
+    h1 = torch.einsum("mnd,cmhd->cmnh", xs, enc)
+    h2 = h1 @ hid.transpose(-1, -2).unsqueeze(1)
+    return torch.einsum("cinh,cjkh->cijnk", h2, dec)
+
+
+def _errors(x, y, dom: Domains, enc, hid, dec) -> torch.Tensor:
+    target = dom.labels.to(x.device)[:, y]  # (M_out, N)
+    pred = _logits(x, dom.pixels.to(x.device), enc, hid, dec).argmax(-1)  # (C, M, M, N)
+    return (pred != target[None, None]).to(x.dtype).mean(-1)
+
+
+def train_image_routing(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    x_test: torch.Tensor,
+    y_test: torch.Tensor,
+    domains: Domains,
+    trained: torch.Tensor,
+    sigma0: torch.Tensor,
+    lr: torch.Tensor,
+    hidden: int,
+    epochs: int,
+    seed: int,
+    n_classes: int = 10,
+) -> RoutingResult:
+    """Train C linear routing networks (one per condition) by full-batch gradient descent.
+
+    The loss of a network is ``(1/K_i) sum over trained routes (i, j)`` of the
+    mean cross-entropy over images (each input domain's trained routes are
+    averaged, then summed over input domains), so encoders and decoders see
+    gradients of the same order at every trained fraction.
+
+    Parameters
+    ----------
+    x, x_test : torch.Tensor
+        Images as vectors, shape (N, D) and (N_test, D).
+    y, y_test : torch.Tensor
+        Class labels in ``[0, n_classes)``, shape (N,) and (N_test,).
+    domains : Domains
+        M pixel and label permutations.
+    trained : torch.Tensor
+        Bool, shape (C, M, M): routes trained in each condition (each input
+        domain needs at least one).
+    sigma0 : torch.Tensor
+        Init scale per condition, shape (C,): every matrix is ``sigma0`` times a
+        semi-orthogonal matrix.
+    lr : torch.Tensor
+        Learning rate per condition, shape (C,).
+    hidden : int
+        Hidden width.
+    epochs : int
+    seed : int
+        Seeds the initial weights (condition c uses ``seed + c``).
+
+    Returns
+    -------
+    RoutingResult
+    """
+    if x.ndim != 2 or x_test.ndim != 2 or x_test.shape[1] != x.shape[1]:
+        raise ValueError(f"x and x_test must be (N, D) with the same D, got {tuple(x.shape)} and {tuple(x_test.shape)}")
+    if y.shape != (x.shape[0],) or y_test.shape != (x_test.shape[0],):
+        raise ValueError(f"y and y_test must be (N,) label vectors, got {tuple(y.shape)} and {tuple(y_test.shape)}")
+    _check_finite("x", x)
+    _check_finite("x_test", x_test)
+    for name, lab in (("y", y), ("y_test", y_test)):
+        if lab.min() < 0 or lab.max() >= n_classes:
+            raise ValueError(f"{name} must hold labels in [0, {n_classes}), got range [{int(lab.min())}, {int(lab.max())}]")
+    M, D = domains.pixels.shape
+    if D != x.shape[1] or domains.labels.shape != (M, n_classes):
+        raise ValueError(f"domains must permute {x.shape[1]} pixels and {n_classes} labels, got {tuple(domains.pixels.shape)}, {tuple(domains.labels.shape)}")
+    if trained.ndim != 3 or trained.shape[1:] != (M, M) or trained.dtype != torch.bool:
+        raise ValueError(f"trained must be a bool tensor (C, {M}, {M}), got {tuple(trained.shape)} {trained.dtype}")
+    C = trained.shape[0]
+    if not trained.any(-1).all():
+        raise ValueError("trained must give every input domain at least one trained route in every condition")
+    for name, v in (("sigma0", sigma0), ("lr", lr)):
+        if v.shape != (C,) or not torch.isfinite(v).all() or (v <= 0).any():
+            raise ValueError(f"{name} must be positive and finite with shape ({C},), got {tuple(v.shape)}")
+    _check_count("hidden", hidden)
+    _check_count("epochs", epochs, 0)
+    dtype, device = x.dtype, x.device
+    enc = torch.empty(C, M, hidden, D, dtype=dtype, device=device)
+    hid = torch.empty(C, hidden, hidden, dtype=dtype, device=device)
+    dec = torch.empty(C, M, n_classes, hidden, dtype=dtype, device=device)
+    for c in range(C):
+        gen = torch.Generator().manual_seed(seed + c)
+        s0 = float(sigma0[c])
+        for i in range(M):
+            enc[c, i] = s0 * _semi_orthogonal(hidden, D, gen, dtype, device)
+        hid[c] = s0 * _semi_orthogonal(hidden, hidden, gen, dtype, device)
+        for j in range(M):
+            dec[c, j] = s0 * _semi_orthogonal(n_classes, hidden, gen, dtype, device)
+    params = [t.requires_grad_(True) for t in (enc, hid, dec)]
+    pixels = domains.pixels.to(device)
+    target = domains.labels.to(device)[:, y]  # (M_out, N)
+    weight = trained.to(dtype) / trained.sum(-1, keepdim=True).to(dtype)  # 1/K_i per trained route
+    lr_v = lr.to(dtype=dtype, device=device)
+    losses = torch.empty(C, epochs + 1, dtype=dtype, device=device)
+    for epoch in range(epochs + 1):
+        logits = _logits(x, pixels, *params)  # (C, M, M, N, k)
+        ce = F.cross_entropy(logits.flatten(0, 3), target[None, None].expand(C, M, M, -1).flatten(),
+                             reduction="none").view(C, M, M, -1).mean(-1)
+        per_net = (ce * weight).sum((1, 2))
+        losses[:, epoch] = per_net.detach()
+        if epoch == epochs:
+            break
+        grads = torch.autograd.grad(per_net.sum(), params)
+        with torch.no_grad():
+            for p, g in zip(params, grads):
+                p.sub_(lr_v.view(-1, *([1] * (p.ndim - 1))) * g)
+    with torch.no_grad():
+        tr = _errors(x, y, domains, *params)
+        te = _errors(x_test, y_test, domains, *params)
+    return RoutingResult(losses, tr, te)
