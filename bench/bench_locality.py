@@ -7,7 +7,10 @@ import numpy as np
 import torch
 from scipy.spatial.distance import cdist
 
-from bench.harness import Row, compare
+try:
+    from bench.harness import Row, compare
+except ImportError:  # run as bench/run.py puts bench/ itself on the path
+    from harness import Row, compare  # type: ignore[no-redef]
 from repgeom.locality import grid_distances, grid_prior, spatial_variance, wiring_cost
 
 
@@ -41,7 +44,7 @@ def run(profile: str, device: torch.device) -> list[Row]:
     d = grid_distances(side)
     w_np, d_np = w.double().numpy(), d.numpy()
     w_dev, d_dev = w.to(device), d.to(device)
-    rows.append(compare("locality.wiring_cost", f"4 layers of 4096x4096",
+    rows.append(compare("locality.wiring_cost", "4 layers of 4096x4096",
                         lambda: wiring_cost(w_dev, d_dev), "numpy (abs(W) * d).sum",
                         lambda: (np.abs(w_np) * d_np).sum((1, 2)), device=device, reps=3))
     return rows

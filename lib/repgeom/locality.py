@@ -104,8 +104,7 @@ def grid_distances(in_grid: Grid, out_grid: Grid | None = None, *, dtype: torch.
     shape_out = _grid_shape(out_grid, "out_grid") if out_grid is not None else shape_in
     r_in = grid_coords(shape_in, dtype=dtype, device=device)
     r_out = grid_coords(shape_out, span=shape_in, dtype=dtype, device=device)
-    diff = r_out[:, None, :] - r_in[None, :, :]
-    return diff.pow(2).sum(-1).sqrt()
+    return torch.hypot(r_out[:, None, 0] - r_in[None, :, 0], r_out[:, None, 1] - r_in[None, :, 1])
 
 
 def prior_from_distances(distances: torch.Tensor, cost: Cost = "linear", normalize: bool = False) -> torch.Tensor:
@@ -132,8 +131,12 @@ def prior_from_distances(distances: torch.Tensor, cost: Cost = "linear", normali
                          f"{getattr(distances, 'shape', type(distances).__name__)}")
     if not torch.isfinite(distances).all() or (distances < 0).any():
         raise ValueError("distances must be finite and non-negative")
+    return _prior(distances, cost, normalize)
+
+
+def _prior(distances: torch.Tensor, cost: str, normalize: bool) -> torch.Tensor:
     c = {"linear": distances, "sqrt": distances.sqrt(), "quadratic": distances.pow(2)}[cost]
-    prior = 1.0 / (1.0 + c)
+    prior = (1.0 + c).reciprocal_()
     if normalize:
         prior = prior * (prior.shape[-1] / prior.sum(-1, keepdim=True))
     return prior
@@ -160,8 +163,10 @@ def grid_prior(side: Grid, cost: Cost = "linear", normalize: bool = False, *, ou
     torch.Tensor, shape (K_out, K_in)
         ``P[j, i]``: fraction of input ``i``'s signal reaching output ``j``.
     """
-    d = grid_distances(side, out_side, dtype=torch.float64, device=device)
-    return prior_from_distances(d, cost, normalize).to(dtype)
+    if cost not in COSTS:
+        raise ValueError(f"cost must be one of {COSTS}, got {cost!r}")
+    d = grid_distances(side, out_side, dtype=torch.float64, device=device)  # finite, >= 0 by construction
+    return _prior(d, cost, normalize).to(dtype)
 
 
 class LocalityPriorLinear(nn.Linear):
@@ -337,10 +342,10 @@ def wiring_cost(weight: torch.Tensor, distances: torch.Tensor, *, per_unit_weigh
                          f"got {tuple(weight.shape)}")
     if (distances < 0).any():
         raise ValueError("distances must be non-negative")
-    w = weight.abs().to(torch.float64)
-    cost = (w * distances.to(w)).sum((-2, -1))
+    w = weight.abs().to(torch.float64).reshape(*weight.shape[:-2], -1)
+    cost = w @ distances.to(torch.float64).reshape(-1)     # one float64 matrix-vector product
     if per_unit_weight:
-        mass = w.sum((-2, -1))
+        mass = w.sum(-1)
         if (mass == 0).any():
             raise ValueError("weight is all zero; the per-unit-weight cost is undefined")
         cost = cost / mass
