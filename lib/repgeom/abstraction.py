@@ -397,6 +397,8 @@ def geometry_metrics(
     untrained: torch.Tensor | None = None,
     max_splits: int | None = None,
     max_pairings: int = 720,
+    max_dichotomies: int | None = None,
+    decode: bool = True,
     seed: int = 0,
 ) -> dict[str, torch.Tensor]:
     """All of the paper's measures for representations of labelled clusters.
@@ -415,12 +417,16 @@ def geometry_metrics(
         Further dichotomies to decode (``decode_untrained``).
     max_splits, max_pairings, seed
         Passed to :func:`ccgp` and :func:`parallelism_score`.
+    max_dichotomies : int, optional
+        Average decoding, PS and CCGP over only the first this many targets.
+    decode : bool
+        Also compute ``decode_trained`` (cross-validated decoding).
 
     Returns
     -------
     dict of float64 tensors, each of shape (...):
-        ``target_alignment``, ``input_alignment``, ``decode_trained``,
-        ``ps``, ``ccgp`` (means over the k targets) and, when ``untrained``
+        ``target_alignment``, ``input_alignment``, ``decode_trained`` (when
+        ``decode``), ``ps``, ``ccgp`` (means over the k targets) and, when ``untrained``
         is given, ``decode_untrained`` (mean over those dichotomies).
     """
     from .similarity.cka import kernel_alignment
@@ -453,10 +459,14 @@ def geometry_metrics(
         ix = torch.tensor(idx, device=z.device)
         dich = flat_t[idx[0]].mT.cpu()
         dich = dich * dich[:, :1]  # canonical sign
-        dec[ix] = dichotomy_decoding(flat_z[ix], dich).mean(-1)
+        if max_dichotomies is not None:
+            dich = dich[:max_dichotomies]
+        if decode:
+            dec[ix] = dichotomy_decoding(flat_z[ix], dich).mean(-1)
         ps[ix] = parallelism_score(flat_m[ix], dich, max_pairings=max_pairings, seed=seed).mean(-1)
         cg[ix] = ccgp(flat_z[ix], dich, max_splits=max_splits, seed=seed).mean(-1)
-    out["decode_trained"] = dec.reshape(lead)
+    if decode:
+        out["decode_trained"] = dec.reshape(lead)
     out["ps"] = ps.reshape(lead)
     out["ccgp"] = cg.reshape(lead)
     if untrained is not None:
