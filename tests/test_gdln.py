@@ -313,3 +313,68 @@ def test_readouts_on_decoupled_weights():
     # decoupled encoders are identical maps: item n in every domain has the same representation
     torch.testing.assert_close(sim[0, 4], torch.tensor(1.0, dtype=D))
     torch.testing.assert_close(sim[:4, :4], torch.eye(4, dtype=D), atol=1e-12, rtol=0)
+
+
+# ----------------------------------------------------------------- image routing (Fig. 7)
+
+
+def _toy_images():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(40, 12, generator=gen, dtype=D)
+    y = torch.randint(0, 3, (40,), generator=gen)
+    return x[:30], y[:30], x[30:], y[30:]
+
+
+def test_image_routing_batched_equals_single_and_learns():
+    from repgeom import routing
+    xtr, ytr, xte, yte = _toy_images()
+    dom = routing.make_domains(3, 12, 3, seed=1)
+    trained = torch.stack([gdln.trained_routes(3, k) for k in (1, 3)])
+    s0, lr = torch.tensor([0.5, 0.5], dtype=D), torch.tensor([0.3, 0.3], dtype=D)
+    both = routing.train_image_routing(xtr, ytr, xte, yte, dom, trained, s0, lr, hidden=6, epochs=40, seed=5, n_classes=3)
+    assert both.loss[:, -1].lt(both.loss[:, 0]).all()
+    # condition 1 alone (its seed is seed + 1)
+    one = routing.train_image_routing(xtr, ytr, xte, yte, dom, trained[1:], s0[1:], lr[1:], hidden=6, epochs=40,
+                                      seed=6, n_classes=3)
+    torch.testing.assert_close(both.loss[1:], one.loss, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(both.test_error[1:], one.test_error)
+
+
+def test_image_routing_loss_matches_independent_formula():
+    from repgeom import routing
+    xtr, ytr, xte, yte = _toy_images()
+    dom = routing.make_domains(2, 12, 3, seed=2)
+    trained = gdln.trained_routes(2, 1)[None]
+    res = routing.train_image_routing(xtr, ytr, xte, yte, dom, trained, torch.tensor([0.7], dtype=D),
+                                      torch.tensor([0.1], dtype=D), hidden=5, epochs=0, seed=9, n_classes=3)
+    gen = torch.Generator().manual_seed(9)
+    enc = [0.7 * gdln._semi_orthogonal(5, 12, gen, D, "cpu") for _ in range(2)]
+    hid = 0.7 * gdln._semi_orthogonal(5, 5, gen, D, "cpu")
+    dec = [0.7 * gdln._semi_orthogonal(3, 5, gen, D, "cpu") for _ in range(2)]
+    total = 0.0
+    for i in range(2):
+        for j in range(2):
+            if trained[0, i, j]:
+                logits = xtr[:, dom.pixels[i]] @ enc[i].T @ hid.T @ dec[j].T
+                total += torch.nn.functional.cross_entropy(logits, dom.labels[j][ytr]) / trained[0, i].sum()
+    torch.testing.assert_close(res.loss[0, 0], total)
+
+
+def test_image_routing_rejects_bad_inputs():
+    from repgeom import routing
+    xtr, ytr, xte, yte = _toy_images()
+    dom = routing.make_domains(2, 12, 3, seed=2)
+    ok = dict(sigma0=torch.tensor([0.5], dtype=D), lr=torch.tensor([0.1], dtype=D), hidden=4, epochs=1, seed=0, n_classes=3)
+    trained = gdln.trained_routes(2, 1)[None]
+    with pytest.raises(ValueError, match="trained"):
+        routing.train_image_routing(xtr, ytr, xte, yte, dom, torch.zeros(1, 2, 2, dtype=torch.bool), **ok)
+    with pytest.raises(ValueError, match="y must"):
+        routing.train_image_routing(xtr, ytr + 5, xte, yte, dom, trained, **ok)
+    bad = xtr.clone()
+    bad[0, 0] = float("inf")
+    with pytest.raises(ValueError, match="NaN or Inf"):
+        routing.train_image_routing(bad, ytr, xte, yte, dom, trained, **ok)
+    with pytest.raises(ValueError, match="lr"):
+        routing.train_image_routing(xtr, ytr, xte, yte, dom, trained, **{**ok, "lr": torch.tensor([-1.0], dtype=D)})
+    with pytest.raises(ValueError, match="M"):
+        routing.make_domains(0, 12, 3, 0)

@@ -753,8 +753,11 @@ def train_relu(
     return ReluRun(loss, w1, w2)
 
 
-def cell_types(w1: torch.Tensor, w2: torch.Tensor, x: torch.Tensor, min_share: float = 0.01) -> torch.Tensor:
-    """Which training points each hidden ReLU unit responds to.
+def cell_types(w1: torch.Tensor, w2: torch.Tensor, x: torch.Tensor, min_share: float = 0.01, purity: float = 0.1) -> torch.Tensor:
+    """Which training point each hidden ReLU unit responds to (its functional type).
+
+    A unit's type is the point with its largest ReLU response, provided every
+    other point's response is at most ``purity`` times that one.
 
     Parameters
     ----------
@@ -767,18 +770,25 @@ def cell_types(w1: torch.Tensor, w2: torch.Tensor, x: torch.Tensor, min_share: f
     min_share : float
         Units whose weight product ``||w1_i|| |w2_i|`` is below this fraction of
         the network's largest are counted as silent (type -1).
+    purity : float
+        In [0, 1): the largest allowed ratio of second-largest to largest response.
 
     Returns
     -------
     torch.Tensor
-        Long, shape (R, hidden): the index of the single point a unit is active
-        on, ``-2`` for units active on several or none, ``-1`` for silent units.
+        Long, shape (R, hidden): the index of the point a unit is tuned to,
+        ``-2`` for units responding to several points (or none), ``-1`` for silent units.
     """
-    if w1.ndim != 3 or w2.ndim != 3 or w2.shape[:1] + w2.shape[2:] != w1.shape[:2] or x.shape[1] != w1.shape[2]:
+    if w1.ndim != 3 or w2.ndim != 3 or w2.shape[:1] + w2.shape[2:] != w1.shape[:2] or x.ndim != 2 or x.shape[1] != w1.shape[2]:
         raise ValueError(f"w1 (R, hidden, d), w2 (R, 1, hidden), x (n, d) expected, got {tuple(w1.shape)}, {tuple(w2.shape)}, {tuple(x.shape)}")
-    active = (w1 @ x.T) > 0  # (R, hidden, n)
+    if not 0 <= purity < 1:
+        raise ValueError(f"purity must lie in [0, 1), got {purity}")
+    resp = (w1 @ x.T).clamp_min(0)  # (R, hidden, n)
+    top = resp.topk(min(2, resp.shape[-1]), dim=-1).values
+    second = top[..., 1] if top.shape[-1] > 1 else torch.zeros_like(top[..., 0])
+    pure = (top[..., 0] > 0) & (second <= purity * top[..., 0])
     strength = w1.norm(dim=2) * w2.squeeze(1).abs()
-    types = torch.where(active.sum(2) == 1, active.to(torch.long).argmax(2), torch.full_like(strength, -2, dtype=torch.long))
+    types = torch.where(pure, resp.argmax(-1), torch.full_like(strength, -2, dtype=torch.long))
     silent = strength < min_share * strength.amax(1, keepdim=True)
     return torch.where(silent, torch.full_like(types, -1), types)
 
