@@ -30,7 +30,7 @@ setup: $(VENV)/.installed
 	@$(PY) -m repgeom check
 
 unit: setup
-	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/browser tests
+	REPGEOM_THREADS=1 $(PY) -m pytest -q -p no:cacheprovider -n 2 --ignore=tests/browser tests
 
 # Chapters listed in _toc.yml, converted to notebooks by jupytext, executed by nbval.
 nbval: setup
