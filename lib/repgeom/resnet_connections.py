@@ -18,6 +18,7 @@ A connection compares two subspaces of the same space:
 """
 from __future__ import annotations
 
+import math
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,9 @@ __all__ = [
     "weight_alignment",
     "activation_alignment",
     "pretrained_resnet50",
+    "WeightSpaces",
+    "alignment_table",
+    "pair_table",
 ]
 
 KINDS: tuple[str, ...] = ("direct", "branching", "short_skip", "long_skip", "indirect")
@@ -277,18 +281,46 @@ class PairResult:
         return float(torch.rad2deg(a.mean())) if a.numel() else float("nan")
 
 
-def _spaces(conv: nn.Conv2d, which: str, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
-    """(basis, singular values) of a conv's output space or input space."""
-    if which == "out":
-        u, s, _ = ss.singular_spaces(ss.conv_weight_matrix(conv).to(dtype))
-        return u, s
-    if which == "in":  # channel input space (equals the flattened one for 1x1 kernels)
-        _, s, v = ss.singular_spaces(ss.conv_channel_matrix(conv).to(dtype))
-        return v, s
-    if which == "in_flat":
-        _, s, v = ss.singular_spaces(ss.conv_weight_matrix(conv).to(dtype))
-        return v, s
-    raise AssertionError(which)
+def _decompose(conv: nn.Conv2d, which: str, method: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(u, s, v) of a conv's flattened (``"flat"``) or channel (``"channel"``) matrix."""
+    if which == "channel" and conv.kernel_size != (1, 1):
+        return ss.singular_spaces(ss.conv_channel_matrix(conv), method)
+    return ss.singular_spaces(ss.conv_weight_matrix(conv), method)
+
+
+class WeightSpaces:
+    """Singular subspaces of every conv of several networks, each computed once.
+
+    Pass one instance to :func:`weight_alignment` and :func:`activation_alignment`
+    so the two analyses share the decompositions.
+
+    Parameters
+    ----------
+    models : dict
+        Label -> network.
+    method : {"gram", "svd"}
+        See :func:`repgeom.subspace.singular_spaces`.
+    """
+
+    def __init__(self, models: dict[str, nn.Module], method: str = "gram") -> None:
+        _check_models(models)
+        if method not in ("gram", "svd"):
+            raise ValueError(f"method must be 'gram' or 'svd', got {method!r}")
+        self.mods = {label: _modules(m) for label, m in models.items()}
+        self.method = method
+        self.store: dict[tuple[str, str, str], tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+
+    def get(self, label: str, name: str, side: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """(basis, singular values): side "out" (u), "in" (channel v) or "in_flat" (flattened v)."""
+        if name not in self.mods[label]:
+            raise ValueError(f"connection names {name!r}, which is not in network {label!r}")
+        conv = self.mods[label][name]
+        which = "channel" if side == "in" and conv.kernel_size != (1, 1) else "flat"
+        key = (label, name, which)
+        if key not in self.store:
+            self.store[key] = _decompose(conv, which, self.method)
+        u, s, v = self.store[key]
+        return (u, s) if side == "out" else (v, s)
 
 
 def _choose(pairs, sizes, conn, min_angle_deg, min_fraction):
@@ -309,7 +341,8 @@ def weight_alignment(
     min_angle_deg: float = 0.1,
     min_fraction: float = 0.5,
     sizes: dict[Connection, ss.SubspaceSize] | None = None,
-    dtype: torch.dtype = torch.float32,
+    method: str = "gram",
+    spaces: "WeightSpaces | None" = None,
 ) -> list[PairResult]:
     """Weight-to-weight principal angles of every connection in every network.
 
@@ -325,24 +358,22 @@ def weight_alignment(
     sizes : dict, optional
         Fixed sizes per connection (e.g. to follow training checkpoints at the
         sizes chosen for the final network).
-    dtype : torch.dtype
-        Precision of the weight SVDs (angles are always computed in float64).
+    method : {"gram", "svd"}
+        How the weight matrices are decomposed (:func:`repgeom.subspace.singular_spaces`;
+        ``"gram"`` works in float64). Angles are always computed in float64.
+    spaces : WeightSpaces, optional
+        Decompositions to reuse (must cover every network of ``models``).
 
     Returns
     -------
     list of PairResult
     """
     _check_models(models)
-    mods = {label: _modules(m) for label, m in models.items()}
-    cache: dict[tuple[str, str, str], tuple[torch.Tensor, torch.Tensor]] = {}
-
-    def space(label: str, name: str, side: str):
-        key = (label, name, side)
-        if key not in cache:
-            if name not in mods[label]:
-                raise ValueError(f"connection names {name!r}, which is not in network {label!r}")
-            cache[key] = _spaces(mods[label][name], side, dtype)
-        return cache[key]
+    cache = spaces if spaces is not None else WeightSpaces(models, method)
+    missing = [lab for lab in models if lab not in cache.mods]
+    if missing:
+        raise ValueError(f"spaces does not cover networks {missing}")
+    space = cache.get
 
     results = []
     for conn in connections:
@@ -371,6 +402,7 @@ def activation_alignment(
     min_fraction: float = 0.5,
     batch_size: int = 100,
     dtype: torch.dtype = torch.float32,
+    spaces: "WeightSpaces | None" = None,
 ) -> list[PairResult]:
     """Activation-to-weight principal angles, per image, pooled over images.
 
@@ -392,7 +424,10 @@ def activation_alignment(
     batch_size : int
         Images per forward pass.
     dtype : torch.dtype
-        Precision of the SVDs (angles are computed in float64).
+        Precision of the per-image activation SVDs (weights are decomposed with
+        the float64 Gram method; angles are computed in float64).
+    spaces : WeightSpaces, optional
+        Weight decompositions to reuse (must cover every network of ``models``).
 
     Returns
     -------
@@ -405,7 +440,10 @@ def activation_alignment(
     names = list(dict.fromkeys(c.source for c in connections))
     acts = {lab: capture_inputs(m, images, names, batch_size) for lab, m in models.items()}
     mods = {lab: _modules(m) for lab, m in models.items()}
-    wcache: dict[tuple[str, str], tuple[torch.Tensor, torch.Tensor]] = {}
+    cache = spaces if spaces is not None else WeightSpaces(models, "gram")
+    missing = [lab for lab in models if lab not in cache.mods]
+    if missing:
+        raise ValueError(f"spaces does not cover networks {missing}")
     results = []
     for conn in connections:
         per = {}
@@ -413,9 +451,7 @@ def activation_alignment(
             conv = mods[lab][conn.target]
             cols = ss.unfold_input(acts[lab][conn.source], conv).to(dtype)  # (N, d, positions)
             ua, sa, _ = ss.singular_spaces(cols)
-            if (lab, conn.target) not in wcache:
-                wcache[(lab, conn.target)] = _spaces(conv, "in_flat", dtype)
-            per[lab] = ((ua, sa), wcache[(lab, conn.target)])
+            per[lab] = ((ua, sa), cache.get(lab, conn.target, "in_flat"))
         pairs = [(ua, v) for (ua, _), (v, _) in per.values()]
         size = ss.choose_subspace_size(pairs, min_angle_deg, min_fraction)
         res = PairResult(conn, size, pairs[0][1].shape[0])
@@ -461,3 +497,111 @@ def pretrained_resnet50(offline: bool, folder: Path | None = None) -> tuple[nn.M
     model = torchvision.models.resnet50()
     model.load_state_dict(state)
     return model.eval(), f"torchvision ResNet50_Weights.IMAGENET1K_V1 from {found or dirs[0]}"
+
+
+def _baseline_deg(ambient: int, k: int, angles: int, seed: int, device, cache: dict) -> float:
+    key = (ambient, k)
+    if key not in cache:
+        draws = math.ceil(angles / k)
+        cache[key] = float(torch.rad2deg(ss.random_subspace_angles(ambient, k, draws, seed=seed, device=device).mean()))
+    return cache[key]
+
+
+def alignment_table(
+    results: Sequence[PairResult],
+    trained: str,
+    untrained: Sequence[str],
+    *,
+    baseline_angles: int = 512,
+    seed: int = 0,
+) -> "pd.DataFrame":
+    """Per connection type and block: mean angles, Mann-Whitney p-value, random baseline.
+
+    Angles of all pairs of one type drawn at one block are pooled (e.g. the
+    two branches of a branching connection). The untrained networks' angles
+    are pooled over seeds for the test; their spread is the range of the
+    per-seed means.
+
+    Parameters
+    ----------
+    results : sequence of PairResult
+    trained : str
+        Label of the trained network.
+    untrained : sequence of str
+        Labels of the untrained networks.
+    baseline_angles : int
+        At least this many random angles per (ambient, k) for the baseline
+        (the mean principal angle of two uniformly random k-dim subspaces).
+    seed : int
+        Seed of the random subspaces.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (kind, block): ``kind, block, block_index, stage, pairs,
+        k, full, trained_deg, untrained_deg, untrained_lo_deg,
+        untrained_hi_deg, baseline_deg, pvalue, n_trained, n_untrained``.
+        Angles in degrees; ``pvalue`` is two-sided (trained vs untrained).
+    """
+    import pandas as pd
+
+    from . import stats
+
+    if not untrained:
+        raise ValueError("untrained must name at least one network")
+    if isinstance(baseline_angles, bool) or not isinstance(baseline_angles, int) or baseline_angles < 1:
+        raise ValueError(f"baseline_angles must be a positive integer, got {baseline_angles!r}")
+    groups: dict[tuple[str, str], list[PairResult]] = {}
+    for r in results:
+        for lab in (trained, *untrained):
+            if lab not in r.angles:
+                raise ValueError(f"network {lab!r} is not in the results (have {sorted(r.angles)})")
+        groups.setdefault((r.connection.kind, r.connection.block), []).append(r)
+    cache: dict = {}
+    rows = []
+    for (kind, block), rs in groups.items():
+        tr = torch.cat([r.angles[trained] for r in rs])
+        per_seed = [torch.cat([r.angles[u] for r in rs]) for u in untrained]
+        un = torch.cat(per_seed)
+        seed_means = [float(torch.rad2deg(a.mean())) for a in per_seed if a.numel()]
+        weights = [r.size.k for r in rs]
+        base = sum(w * _baseline_deg(r.ambient, r.size.k, baseline_angles, seed, tr.device, cache)
+                   for w, r in zip(weights, rs)) / sum(weights)
+        p = stats.mann_whitney(tr.cpu().numpy(), un.cpu().numpy()).pvalue if tr.numel() and un.numel() else math.nan
+        rows.append({
+            "kind": kind, "block": block, "block_index": rs[0].connection.block_index,
+            "stage": rs[0].connection.stage, "pairs": len(rs),
+            "k": "/".join(str(r.size.k) for r in rs), "full": "/".join(str(r.size.full) for r in rs),
+            "trained_deg": float(torch.rad2deg(tr.mean())) if tr.numel() else math.nan,
+            "untrained_deg": float(torch.rad2deg(un.mean())) if un.numel() else math.nan,
+            "untrained_lo_deg": min(seed_means) if seed_means else math.nan,
+            "untrained_hi_deg": max(seed_means) if seed_means else math.nan,
+            "baseline_deg": base, "pvalue": p, "n_trained": tr.numel(), "n_untrained": un.numel(),
+        })
+    order = {k: i for i, k in enumerate(KINDS)}
+    df = pd.DataFrame(rows)
+    return df.sort_values(["kind", "block_index"], key=lambda s: s.map(order) if s.name == "kind" else s,
+                          ignore_index=True)
+
+
+def pair_table(results: Sequence[PairResult], network: str) -> "pd.DataFrame":
+    """Per connection: the chosen subspace size and explained variances in one network.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kind, block, source, target, ambient, full, k, clean, ev_source,
+        ev_target, mean_deg``.
+    """
+    import pandas as pd
+
+    rows = []
+    for r in results:
+        if network not in r.angles:
+            raise ValueError(f"network {network!r} is not in the results (have {sorted(r.angles)})")
+        c = r.connection
+        rows.append({"kind": c.kind, "block": c.block, "source": f"{c.source} [{c.source_side}]",
+                     "target": f"{c.target} [in]", "ambient": r.ambient, "full": r.size.full, "k": r.size.k,
+                     "clean": r.size.clean, "ev_source": r.ev_source[network], "ev_target": r.ev_target[network],
+                     "mean_deg": r.mean_deg(network)})
+    return pd.DataFrame(rows)
