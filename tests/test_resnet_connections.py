@@ -5,6 +5,7 @@ from collections import Counter
 import numpy as np
 import pytest
 import scipy.linalg
+import scipy.stats
 import torch
 import torchvision
 from torch import nn
@@ -105,7 +106,7 @@ def test_weight_alignment_matches_scipy(r18):
     torch.manual_seed(3)
     other = torchvision.models.resnet18(num_classes=10).eval()
     conns = [c for c in rc.resnet_connections(r18, "weight") if c.block == "layer1.0"]
-    res = rc.weight_alignment({"a": r18, "b": other}, conns, dtype=torch.float64)
+    res = rc.weight_alignment({"a": r18, "b": other}, conns)
     mods = dict(r18.named_modules())
     for r in res:
         assert r.size.full // 2 <= r.size.k <= r.size.full
@@ -151,3 +152,30 @@ def test_full_scale_path_constructs():
         assert "REPGEOM_OFFLINE" in note
     else:  # a machine with the weights cached
         assert model.fc.out_features == 1000
+
+
+def test_alignment_table_and_shared_spaces(r18):
+    torch.manual_seed(5)
+    other = torchvision.models.resnet18(num_classes=10).eval()
+    models = {"t": r18, "u": other}
+    conns = [c for c in rc.resnet_connections(r18, "weight") if c.stage <= 2]
+    spaces = rc.WeightSpaces(models)
+    res = rc.weight_alignment(models, conns, spaces=spaces)
+    again = rc.weight_alignment(models, conns)  # no shared cache: identical numbers
+    for a, b in zip(res, again):
+        torch.testing.assert_close(a.angles["t"], b.angles["t"])
+    tab = rc.alignment_table(res, "t", ["u"], baseline_angles=64, seed=0)
+    assert set(tab.kind) == {"direct", "short_skip", "long_skip"}
+    for _, row in tab.iterrows():
+        rs = [r for r in res if r.connection.kind == row.kind and r.connection.block == row.block]
+        tr = torch.cat([r.angles["t"] for r in rs]).numpy()
+        un = torch.cat([r.angles["u"] for r in rs]).numpy()
+        assert row.pvalue == pytest.approx(scipy.stats.mannwhitneyu(tr, un, alternative="two-sided").pvalue)
+        assert row.trained_deg == pytest.approx(np.degrees(tr.mean()))
+        assert 0 < row.baseline_deg < 90
+    # two independent untrained networks both sit near the random baseline (large k: small spread)
+    assert float((tab.untrained_deg - tab.baseline_deg).abs().max()) < 3.0
+    with pytest.raises(ValueError, match="not in the results"):
+        rc.alignment_table(res, "t", ["nope"])
+    with pytest.raises(ValueError, match="does not cover"):
+        rc.weight_alignment({"x": other}, conns, spaces=spaces)
