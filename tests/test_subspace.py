@@ -227,3 +227,25 @@ def test_random_subspace_baseline():
     torch.testing.assert_close(a, ss.random_subspace_angles(30, 5, draws=3, seed=2))  # reproducible
     with pytest.raises(ValueError, match="k must be <= n"):
         ss.random_subspace_angles(3, 4)
+
+
+@pytest.mark.parametrize("shape", [(16, 90), (90, 16), (3, 12, 12)])
+def test_singular_spaces_gram_matches_numpy(shape):
+    g = torch.Generator().manual_seed(8)
+    m = torch.randn(*shape, generator=g)
+    u, s, v = ss.singular_spaces(m, method="gram")
+    assert u.dtype == torch.float64
+    ref_u, ref_s, ref_vt = np.linalg.svd(m.double().numpy(), full_matrices=False)
+    np.testing.assert_allclose(s.numpy(), ref_s, rtol=1e-10)
+    torch.testing.assert_close(u @ torch.diag_embed(s) @ v.transpose(-1, -2), m.double())
+    k = shape[-1] // 2 if shape[-1] < shape[-2] else shape[-2] // 2
+    # same leading subspaces as LAPACK (projectors agree; vectors may differ in sign)
+    for ours, ref in ((u.numpy()[..., :k], ref_u[..., :k]), (v.numpy()[..., :k], np.swapaxes(ref_vt, -1, -2)[..., :k])):
+        np.testing.assert_allclose(ours @ np.swapaxes(ours, -1, -2), ref @ np.swapaxes(ref, -1, -2), atol=1e-8)
+    # rank deficient: falls back to the SVD, still a valid factorisation
+    d = m.double().clone()
+    d[..., 0, :] = 0
+    u, s, v = ss.singular_spaces(d, method="gram")
+    torch.testing.assert_close(u @ torch.diag_embed(s) @ v.transpose(-1, -2), d)
+    with pytest.raises(ValueError, match="method"):
+        ss.singular_spaces(m, method="qr")
