@@ -10,6 +10,8 @@ BUILD := _build/$(PROFILE)
 NB_DIR := _build/notebooks/$(PROFILE)
 export REPGEOM_PROFILE := $(PROFILE)
 export PYTHONHASHSEED := 0
+# Batch runs: no progress bars (they go to stderr, which a strict build reports).
+export REPGEOM_QUIET ?= 1
 
 .PHONY: help setup test unit nbval book-strict browser book chapter bench clean clean-cache
 

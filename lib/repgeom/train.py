@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Iterator
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
+from tqdm.std import tqdm
 
 from . import runtime
 
