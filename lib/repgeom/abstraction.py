@@ -23,6 +23,8 @@ import math
 
 import torch
 
+from .checks import check_tensor as _check_tensor
+
 __all__ = [
     "balanced_dichotomies",
     "fit_logistic",
@@ -32,16 +34,6 @@ __all__ = [
     "geometry_metrics",
 ]
 
-
-def _check_tensor(x: torch.Tensor, name: str, min_dim: int) -> None:
-    if not isinstance(x, torch.Tensor):
-        raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-    if x.ndim < min_dim:
-        raise ValueError(f"{name} must have at least {min_dim} dimensions, got shape {tuple(x.shape)}")
-    if not x.is_floating_point():
-        raise ValueError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
-    if not bool(torch.isfinite(x).all()):
-        raise ValueError(f"{name} contains NaN or Inf ({int((~torch.isfinite(x)).sum())} values)")
 
 
 def _check_dichotomies(d: torch.Tensor, n_conditions: int) -> torch.Tensor:

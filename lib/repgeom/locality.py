@@ -25,6 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .checks import check_tensor
+
 Cost = Literal["linear", "sqrt", "quadratic"]
 COSTS: tuple[str, ...] = ("linear", "sqrt", "quadratic")
 Grid = int | Sequence[int]
@@ -226,10 +228,7 @@ def effective_weight(layer: nn.Linear) -> torch.Tensor:
 
 
 def _check_finite(x: torch.Tensor, name: str) -> None:
-    if not isinstance(x, torch.Tensor):
-        raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-    if not torch.isfinite(x).all():
-        raise ValueError(f"{name} contains NaN or Inf ({int((~torch.isfinite(x)).sum())} values)")
+    check_tensor(x, name, floating=False)
 
 
 def spatial_variance(activations: torch.Tensor, side: Grid, *, on_empty: Literal["raise", "nan"] = "raise") -> torch.Tensor:

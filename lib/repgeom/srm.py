@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import torch
 
+from .checks import check_tensor
+
 __all__ = ["SRM", "procrustes", "variance_explained", "procrustes_distance", "random_orthogonal",
            "zscore_examples"]
 
@@ -28,16 +30,11 @@ _METHODS = ("probabilistic", "deterministic")
 
 
 def _check_stack(x: torch.Tensor, name: str, min_networks: int = 1) -> torch.Tensor:
-    if not isinstance(x, torch.Tensor):
-        raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-    if x.ndim < 3:
+    if isinstance(x, torch.Tensor) and x.ndim < 3:
         raise ValueError(f"{name} must have shape (..., n_networks, n_examples, n_units), got {tuple(x.shape)}")
-    if not x.is_floating_point():
-        raise ValueError(f"{name} must be floating point, got dtype {x.dtype}")
+    check_tensor(x, name)
     if x.shape[-3] < min_networks:
         raise ValueError(f"{name} needs at least {min_networks} networks on axis -3, got {x.shape[-3]}")
-    if not bool(torch.isfinite(x).all()):
-        raise ValueError(f"{name} contains NaN or Inf ({int((~torch.isfinite(x)).sum())} values)")
     return x
 
 

@@ -20,6 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .checks import check_tensor as _check_tensor
+
 __all__ = [
     "principal_angles",
     "conv_weight_matrix",
@@ -33,17 +35,6 @@ __all__ = [
     "random_subspace_angles",
 ]
 
-
-def _check_tensor(x: torch.Tensor, name: str, min_dim: int) -> torch.Tensor:
-    if not isinstance(x, torch.Tensor):
-        raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-    if x.ndim < min_dim:
-        raise ValueError(f"{name} must have at least {min_dim} dimensions, got shape {tuple(x.shape)}")
-    if not x.is_floating_point():
-        raise ValueError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
-    if x.numel() and not bool(torch.isfinite(x).all()):
-        raise ValueError(f"{name} contains NaN or Inf ({int((~torch.isfinite(x)).sum())} values)")
-    return x
 
 
 def _orth(a: torch.Tensor, tol_dtype: torch.dtype, name: str) -> torch.Tensor:

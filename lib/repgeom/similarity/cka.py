@@ -16,18 +16,14 @@ from __future__ import annotations
 
 import torch
 
+from ..checks import check_tensor
+
 __all__ = ["centre_kernel", "centre_features", "kernel_alignment", "linear_cka"]
 
 
 def _check(x: torch.Tensor, name: str) -> None:
-    if not isinstance(x, torch.Tensor):
-        raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-    if x.ndim < 2:
-        raise ValueError(f"{name} must have at least 2 dimensions, got shape {tuple(x.shape)}")
-    if not x.is_floating_point():
-        raise ValueError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
-    if not bool(torch.isfinite(x).all()):
-        raise ValueError(f"{name} contains NaN or Inf ({int((~torch.isfinite(x)).sum())} values)")
+    check_tensor(x, name, 2)
+
 
 
 def _check_kernel(k: torch.Tensor, name: str) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import torch
 
+from ..checks import check_tensor
+
 __all__ = [
     "rsm",
     "cross_rsm",
@@ -21,16 +23,9 @@ __all__ = [
 ]
 
 
+
 def _check(x: torch.Tensor, name: str, min_dim: int = 2) -> torch.Tensor:
-    if not isinstance(x, torch.Tensor):
-        raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-    if x.ndim < min_dim:
-        raise ValueError(f"{name} must have at least {min_dim} dimensions, got shape {tuple(x.shape)}")
-    if not x.is_floating_point():
-        raise ValueError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
-    if not bool(torch.isfinite(x).all()):
-        raise ValueError(f"{name} contains NaN or Inf ({int((~torch.isfinite(x)).sum())} values)")
-    return x
+    return check_tensor(x, name, min_dim)
 
 
 def _row_normalise(x: torch.Tensor, name: str, center: bool = True) -> torch.Tensor:

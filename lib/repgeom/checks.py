@@ -1,0 +1,23 @@
+"""Argument checks shared by the kernels: one place, one wording of the errors."""
+from __future__ import annotations
+
+import torch
+
+
+def check_tensor(x: torch.Tensor, name: str, min_dim: int = 0, *, floating: bool = True) -> torch.Tensor:
+    """Return ``x`` if it is a finite (floating-point) tensor with at least ``min_dim`` dimensions.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, what it got and what was expected.
+    """
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if x.ndim < min_dim:
+        raise ValueError(f"{name} must have at least {min_dim} dimensions, got shape {tuple(x.shape)}")
+    if floating and not x.is_floating_point():
+        raise ValueError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError(f"{name} contains NaN or Inf ({int((~torch.isfinite(x)).sum())} values)")
+    return x
