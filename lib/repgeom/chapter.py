@@ -13,10 +13,27 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import matplotlib.figure
+import numpy as np
 import torch
 
 from . import __version__, claims, figures, publish, runtime
 from .data import DataProvenance
+
+
+def _plain_number_reprs() -> None:
+    """Show numpy scalars as plain numbers in the notebook (``0.25``, not ``np.float64(0.25)``).
+
+    numpy 2's repr breaks MyST-NB's ``{glue:text}`name:.2f``` formatting of glued numbers.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    shell.display_formatter.formatters["text/plain"].for_type(
+        np.generic, lambda obj, printer, cycle: printer.text(repr(obj.item())))
 
 
 @dataclass
@@ -53,6 +70,7 @@ class ChapterRun:
         settings = runtime.configure()
         runtime.seed_everything(seed)
         figures.use_style()
+        _plain_number_reprs()
         run = cls(chapter, str(settings["profile"]), settings["device"], [seed], runtime.commit())
         run.board = claims.ClaimBoard(chapter, run.profile)
         return run
