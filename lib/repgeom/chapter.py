@@ -32,8 +32,10 @@ def _plain_number_reprs() -> None:
     shell = get_ipython()
     if shell is None:
         return
-    shell.display_formatter.formatters["text/plain"].for_type(
-        np.generic, lambda obj, printer, cycle: printer.text(repr(obj.item())))
+    plain = shell.display_formatter.formatters["text/plain"]
+    # Each concrete scalar type defines its own __repr__, which IPython finds before np.generic.
+    for scalar_type in {t for t in np.sctypeDict.values() if issubclass(t, np.generic)}:
+        plain.for_type(scalar_type, lambda obj, printer, cycle: printer.text(repr(obj.item())))
 
 
 @dataclass
