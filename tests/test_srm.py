@@ -5,47 +5,7 @@ import scipy.linalg
 import torch
 
 from repgeom.srm import SRM, procrustes, procrustes_distance, random_orthogonal, variance_explained
-
-
-def _np_probabilistic_srm(xs, w0, n_iter, pert=1e-3):
-    """Chen et al. (2015) EM, written per network with numpy in the paper's (units, samples) layout."""
-    xs = [x.T.copy() for x in xs]                       # (n, m)
-    mus = [x.mean(axis=1, keepdims=True) for x in xs]
-    xs = [x - mu for x, mu in zip(xs, mus)]
-    ws = [w.copy() for w in w0]
-    n, m = xs[0].shape
-    k = ws[0].shape[1]
-    rho2 = np.ones(len(xs))
-    sigma_s = np.eye(k)
-    trace_xtx = [np.sum(x ** 2) for x in xs]
-    for _ in range(n_iter):
-        rho0 = np.sum(1 / rho2)
-        inv_sigma_s = scipy.linalg.cho_solve(scipy.linalg.cho_factor(sigma_s), np.eye(k))
-        inv_sigma_s_rhos = scipy.linalg.cho_solve(scipy.linalg.cho_factor(inv_sigma_s + rho0 * np.eye(k)), np.eye(k))
-        wt_invpsi_x = sum(w.T @ x / r for w, x, r in zip(ws, xs, rho2))
-        s = sigma_s @ (np.eye(k) - rho0 * inv_sigma_s_rhos) @ wt_invpsi_x
-        sigma_s = inv_sigma_s_rhos + s @ s.T / m
-        trace_sigma_s = m * np.trace(sigma_s)
-        for i, x in enumerate(xs):
-            a = x @ s.T
-            p = np.zeros_like(a)
-            np.fill_diagonal(p, pert)
-            u, _, vt = np.linalg.svd(a + p, full_matrices=False)
-            ws[i] = u @ vt
-            rho2[i] = (trace_xtx[i] - 2 * np.sum(ws[i] * a) + trace_sigma_s) / (m * n)
-    return ws, s.T, rho2
-
-
-def _np_deterministic_srm(xs, w0, n_iter):
-    xs = [x - x.mean(axis=0, keepdims=True) for x in xs]   # (m, n)
-    ws = [w.copy() for w in w0]
-    s = np.mean([x @ w for x, w in zip(xs, ws)], axis=0)
-    for _ in range(n_iter):
-        for i, x in enumerate(xs):
-            u, _, vt = np.linalg.svd(x.T @ s, full_matrices=False)
-            ws[i] = u @ vt
-        s = np.mean([x @ w for x, w in zip(xs, ws)], axis=0)
-    return ws, s
+from repgeom.srm_numpy import deterministic_srm, probabilistic_srm
 
 
 def _data(n_nets=4, m=30, n=6, noise=0.3, seed=0):
@@ -61,7 +21,7 @@ def test_probabilistic_matches_numpy(k):
     model = SRM(k=k, n_iter=10, method="probabilistic", seed=1)
     w0 = model.init_w(x)
     model.fit(x, w0=w0)
-    ws, s, rho2 = _np_probabilistic_srm(list(x.numpy()), list(w0.numpy()), 10)
+    ws, s, rho2 = probabilistic_srm(list(x.numpy()), list(w0.numpy()), 10)
     np.testing.assert_allclose(model.w_.numpy(), np.stack(ws), atol=1e-9)
     np.testing.assert_allclose(model.s_.numpy(), s, atol=1e-9)
     np.testing.assert_allclose(model.rho2_.numpy(), rho2, atol=1e-9)
@@ -72,7 +32,7 @@ def test_deterministic_matches_numpy_and_decreases_objective():
     model = SRM(n_iter=8, method="deterministic", seed=3)
     w0 = model.init_w(x)
     model.fit(x, w0=w0)
-    ws, s = _np_deterministic_srm(list(x.numpy()), list(w0.numpy()), 8)
+    ws, s = deterministic_srm(list(x.numpy()), list(w0.numpy()), 8)
     np.testing.assert_allclose(model.w_.numpy(), np.stack(ws), atol=1e-9)
     np.testing.assert_allclose(model.s_.numpy(), s, atol=1e-9)
     xc = x - x.mean(dim=-2, keepdim=True)
