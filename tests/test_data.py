@@ -38,6 +38,19 @@ def test_mnist_real_files_are_read(monkeypatch, tmp_path):
     assert data.available("mnist")
 
 
+def test_seeded_subset_is_random_reproducible_and_declared(monkeypatch, tmp_path):
+    images, labels = _tiny_mnist(tmp_path, n=40)
+    monkeypatch.setenv("REPGEOM_DATA", str(tmp_path))
+    a = data.load("mnist", "test", n=6, subset_seed=3)
+    b = data.load("mnist", "test", n=6, subset_seed=3)
+    expected = np.sort(torch.randperm(40, generator=torch.Generator().manual_seed(3))[:6].numpy())
+    assert torch.equal(a.x, b.x) and a.y.tolist() == labels[expected].tolist()
+    np.testing.assert_allclose(a.x[:, 0].numpy() * 255, images[expected], atol=1e-3)
+    assert expected.tolist() != list(range(6)), "a seeded subset must not be the first n"
+    assert "random subset (seed 3)" in a.provenance.transform
+    assert "random subset" not in data.load("mnist", "test", n=6).provenance.transform
+
+
 def test_cifar_pickled_batches_are_read(monkeypatch, tmp_path):
     folder = tmp_path / "cifar-10-batches-py"
     folder.mkdir()
@@ -114,6 +127,7 @@ def test_normalize_standardises_channels(monkeypatch, tmp_path):
     ({"name": "mnist", "split": "val"}, "split"),
     ({"name": "mnist", "n": 0}, "n must"),
     ({"name": "mnist", "size": 2}, "size"),
+    ({"name": "mnist", "n": 5, "subset_seed": -1}, "subset_seed"),
 ])
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -378,3 +378,61 @@ def test_image_routing_rejects_bad_inputs():
         routing.train_image_routing(xtr, ytr, xte, yte, dom, trained, **{**ok, "lr": torch.tensor([-1.0], dtype=D)})
     with pytest.raises(ValueError, match="M"):
         routing.make_domains(0, 12, 3, 0)
+
+
+def test_rotation_domains_are_seeded_orthogonal_rotations():
+    from repgeom import routing
+    dom = routing.make_rotation_domains(3, 8, 4, seed=4)
+    assert dom.pixels is None and dom.rotations.shape == (3, 8, 8) and dom.count == 3 and dom.dim == 8
+    eye = torch.eye(8, dtype=D).expand(3, 8, 8)
+    torch.testing.assert_close(dom.rotations @ dom.rotations.transpose(1, 2), eye, atol=1e-12, rtol=0)
+    assert not torch.allclose(dom.rotations[0], dom.rotations[1])
+    again = routing.make_rotation_domains(3, 8, 4, seed=4)
+    assert torch.equal(dom.rotations, again.rotations) and torch.equal(dom.labels, again.labels)
+    assert sorted(dom.labels[0].tolist()) == [0, 1, 2, 3]
+
+
+def test_permutation_matrices_as_rotations_equal_pixel_permutations():
+    """A permutation is a rotation: both input-domain kinds must train identically."""
+    from repgeom import routing
+    xtr, ytr, xte, yte = _toy_images()
+    perm = routing.make_domains(3, 12, 3, seed=1)
+    as_rot = routing.Domains(None, perm.labels, torch.eye(12, dtype=D)[perm.pixels])
+    torch.testing.assert_close(as_rot.views(xtr), perm.views(xtr), rtol=0, atol=1e-15)
+    trained = gdln.trained_routes(3, 2)[None]
+    kw = dict(sigma0=torch.tensor([0.5], dtype=D), lr=torch.tensor([0.3], dtype=D), hidden=6, epochs=15, seed=2,
+              n_classes=3)
+    a = routing.train_image_routing(xtr, ytr, xte, yte, perm, trained, **kw)
+    b = routing.train_image_routing(xtr, ytr, xte, yte, as_rot, trained, **kw)
+    torch.testing.assert_close(a.loss, b.loss, rtol=1e-12, atol=1e-14)
+    torch.testing.assert_close(a.test_error, b.test_error)
+
+
+def test_rotation_routing_loss_matches_independent_formula():
+    from repgeom import routing
+    xtr, ytr, xte, yte = _toy_images()
+    dom = routing.make_rotation_domains(2, 12, 3, seed=5)
+    trained = gdln.trained_routes(2, 1)[None]
+    res = routing.train_image_routing(xtr, ytr, xte, yte, dom, trained, torch.tensor([0.7], dtype=D),
+                                      torch.tensor([0.1], dtype=D), hidden=5, epochs=0, seed=9, n_classes=3)
+    gen = torch.Generator().manual_seed(9)
+    enc = [0.7 * gdln._semi_orthogonal(5, 12, gen, D, "cpu") for _ in range(2)]
+    hid = 0.7 * gdln._semi_orthogonal(5, 5, gen, D, "cpu")
+    dec = [0.7 * gdln._semi_orthogonal(3, 5, gen, D, "cpu") for _ in range(2)]
+    total = sum(torch.nn.functional.cross_entropy(xtr @ dom.rotations[i].T @ enc[i].T @ hid.T @ dec[j].T,
+                                                  dom.labels[j][ytr]) / trained[0, i].sum()
+                for i in range(2) for j in range(2) if trained[0, i, j])
+    torch.testing.assert_close(res.loss[0, 0], total)
+
+
+def test_domains_need_exactly_one_input_transformation():
+    from repgeom import routing
+    labels = torch.stack([torch.arange(3)] * 2)
+    with pytest.raises(ValueError, match="exactly one"):
+        routing.Domains(None, labels)
+    with pytest.raises(ValueError, match="exactly one"):
+        routing.Domains(torch.zeros(2, 4, dtype=torch.long), labels, torch.eye(4).expand(2, 4, 4))
+    with pytest.raises(ValueError, match="rotations must be"):
+        routing.Domains(None, labels, torch.eye(4).expand(3, 4, 4))
+    with pytest.raises(ValueError, match="dim"):
+        routing.make_rotation_domains(2, 0, 3, seed=0)

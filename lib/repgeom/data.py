@@ -144,7 +144,17 @@ def _torchvision_dataset(name: str, split: str, root: Path, download: bool):
     raise AssertionError(name)
 
 
-def _to_tensors(ds, n: int | None, size: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+def _subset(count: int, n: int | None, seed: int | None) -> torch.Tensor | slice:
+    """Which of ``count`` items to keep: the first ``n``, or ``n`` drawn at random (seeded, in file order)."""
+    if n is None:
+        return slice(None)
+    if seed is None:
+        return slice(0, n)
+    pick = torch.randperm(count, generator=torch.Generator().manual_seed(seed))[:n]
+    return pick.sort().values
+
+
+def _to_tensors(ds, n: int | None, size: int | None, seed: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Images (N, C, H, W) float32 in [0, 1] and labels from a torchvision dataset."""
     data = getattr(ds, "data", None)
     if isinstance(data, (np.ndarray, torch.Tensor)):
@@ -153,8 +163,8 @@ def _to_tensors(ds, n: int | None, size: int | None) -> tuple[torch.Tensor, torc
         if targets is None:
             targets = getattr(ds, "labels")
         y = torch.as_tensor(np.asarray(targets), dtype=torch.long)
-        if n is not None:
-            x, y = x[:n], y[:n]
+        keep = _subset(len(y), n, seed)
+        x, y = x[keep], y[keep]
         if x.ndim == 3:  # (N, H, W) grey
             x = x.unsqueeze(1)
         elif x.shape[-1] in (1, 3) and x.shape[1] not in (1, 3):  # (N, H, W, C)
@@ -164,8 +174,8 @@ def _to_tensors(ds, n: int | None, size: int | None) -> tuple[torch.Tensor, torc
         import torchvision.transforms as T
 
         tf = T.Compose([T.Resize(256), T.CenterCrop(size or 224), T.ToTensor()])
-        count = len(ds) if n is None else min(n, len(ds))
-        items = [ds[i] for i in range(count)]
+        keep = torch.arange(len(ds))[_subset(len(ds), n, seed)]
+        items = [ds[int(i)] for i in keep]
         x = torch.stack([tf(img) for img, _ in items])
         y = torch.tensor([label for _, label in items], dtype=torch.long)
     return x.contiguous(), y
@@ -243,9 +253,12 @@ def _finish(
     used: str,
     source: str,
     reason: str,
+    subset_seed: int | None = None,
 ) -> ImageData:
     """Fit the image shape, standardise if asked, and attach the provenance."""
     x, steps = _fit_shape(x, *shape)
+    if subset_seed is not None:
+        steps = ", ".join(s for s in (f"random subset (seed {subset_seed})", steps) if s)
     if normalize:
         x = _standardize(x)
         steps = ", ".join(s for s in (steps, "standardised per channel") if s)
@@ -261,6 +274,7 @@ def load(
     stand_in: bool = True,
     normalize: bool = False,
     size: int | None = None,
+    subset_seed: int | None = None,
 ) -> ImageData:
     """Load a dataset, or its declared stand-in when the real one is absent.
 
@@ -270,8 +284,11 @@ def load(
     split : {"train", "test"}
         ``imagenet_val`` has only its validation folder; both names return it.
     n : int, optional
-        Keep only the first ``n`` images (the order of the files; stand-ins
-        use a fixed seeded order).
+        Keep only ``n`` images: the first ``n`` in the order of the files
+        (stand-ins use a fixed seeded order), or, with ``subset_seed``, ``n``
+        drawn at random (kept in file order). Use a seed for sorted files
+        such as the ImageNet validation folder, whose first images are all
+        one class.
     stand_in : bool
         Allow the stand-in chain; with ``False`` a missing dataset raises
         :class:`DataUnavailable`.
@@ -280,6 +297,8 @@ def load(
         returned.
     size : int, optional
         Square image side to return (default: the dataset's own).
+    subset_seed : int, optional
+        Seed of the random subset of ``n`` images (ignored without ``n``).
 
     Returns
     -------
@@ -292,6 +311,8 @@ def load(
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
         raise ValueError(f"n must be a positive integer or None, got {n!r}")
+    if subset_seed is not None and (isinstance(subset_seed, bool) or not isinstance(subset_seed, int) or subset_seed < 0):
+        raise ValueError(f"subset_seed must be a non-negative integer or None, got {subset_seed!r}")
     if size is not None and (not isinstance(size, int) or size < 4):
         raise ValueError(f"size must be an integer >= 4 or None, got {size!r}")
     channels, height, width, classes = SHAPES[name]
@@ -305,9 +326,10 @@ def load(
     try:
         with _socket_timeout(DOWNLOAD_TIMEOUT_S):
             ds = _torchvision_dataset(name, split, root, download=not offline and name != "imagenet_val")
-        x, y = _to_tensors(ds, n, size)
+        x, y = _to_tensors(ds, n, size, subset_seed)
         return _finish(x, y, classes, (channels, height, width), normalize,
-                       requested=requested, used=requested, source=str(root), reason="")
+                       requested=requested, used=requested, source=str(root), reason="",
+                       subset_seed=subset_seed if n is not None else None)
     except Exception as err:  # noqa: BLE001 - any failure means "not available here"
         if offline:
             why = f"not on disk under {root}; downloads disabled by REPGEOM_OFFLINE=1"
@@ -330,10 +352,10 @@ def load(
             if loader is None:
                 x, y = _digits(split)
                 used, source, sub_classes = f"sklearn_digits/{split}", "scikit-learn load_digits", 10
-                if n is not None:
-                    x, y = x[:n], y[:n]
+                keep = _subset(len(y), n, subset_seed)
+                x, y = x[keep], y[keep]
             else:
-                x, y = _to_tensors(loader(), n, None)
+                x, y = _to_tensors(loader(), n, None, subset_seed)
                 used, source, sub_classes = f"fashion_mnist/{split}", label, 10
         except Exception as err:  # noqa: BLE001
             attempts.append(f"{label}: {type(err).__name__}")
@@ -341,7 +363,8 @@ def load(
         # Fashion-MNIST asked for and found through the Debian files is the real thing.
         real = used == requested
         return _finish(x, y, sub_classes, (channels, height, width), normalize,
-                       requested=requested, used=used, source=source, reason="" if real else why)
+                       requested=requested, used=used, source=source, reason="" if real else why,
+                       subset_seed=subset_seed if n is not None else None)
     raise DataUnavailable(f"{requested} is not available ({why}) and no stand-in loaded: {'; '.join(attempts)}")
 
 

@@ -1,6 +1,7 @@
 """Linear routing networks on images (the paper's Fig. 7 "naturalistic" setting).
 
-Input domain ``i`` sees every image through its own fixed pixel permutation;
+Input domain ``i`` sees every image through its own fixed pixel permutation
+(or, the paper's CIFAR variant, its own rotation of a feature vector);
 output domain ``j`` asks for the class label through its own fixed label
 permutation. The network is linear: one encoder per input domain, one shared
 hidden matrix, one decoder per output domain; the route i -> j computes
@@ -22,18 +23,54 @@ from .gdln import _check_count, _check_finite, _semi_orthogonal
 
 @dataclass(frozen=True)
 class Domains:
-    """The fixed permutations defining M input and M output domains.
+    """The fixed transformations defining M input and M output domains.
+
+    Input domains transform the image vector either by a pixel permutation
+    (``pixels``) or by a rotation (``rotations``); exactly one is set.
 
     Attributes
     ----------
-    pixels : torch.Tensor
+    pixels : torch.Tensor or None
         Long, shape (M, D): input domain i shows ``x[:, pixels[i]]``.
     labels : torch.Tensor
         Long, shape (M, C): output domain j's target for class c is ``labels[j, c]``.
+    rotations : torch.Tensor or None
+        Shape (M, D, D), orthogonal: input domain i shows ``x @ rotations[i].T``.
     """
 
-    pixels: torch.Tensor
+    pixels: torch.Tensor | None
     labels: torch.Tensor
+    rotations: torch.Tensor | None = None
+
+    def __post_init__(self) -> None:
+        if (self.pixels is None) == (self.rotations is None):
+            raise ValueError("Domains needs exactly one of pixels (permutations) or rotations")
+        M = self.labels.shape[0]
+        if self.pixels is not None and (self.pixels.ndim != 2 or self.pixels.shape[0] != M):
+            raise ValueError(f"pixels must be ({M}, D), got {tuple(self.pixels.shape)}")
+        if self.rotations is not None and (self.rotations.ndim != 3 or self.rotations.shape[0] != M
+                                           or self.rotations.shape[1] != self.rotations.shape[2]):
+            raise ValueError(f"rotations must be ({M}, D, D), got {tuple(self.rotations.shape)}")
+
+    @property
+    def count(self) -> int:
+        """M, the number of input (and of output) domains."""
+        return self.labels.shape[0]
+
+    @property
+    def dim(self) -> int:
+        """D, the length of the input vectors the domains transform."""
+        return (self.pixels if self.pixels is not None else self.rotations).shape[1]
+
+    def views(self, x: torch.Tensor) -> torch.Tensor:
+        """Every input domain's view of ``x`` (N, D): shape (M, N, D)."""
+        if self.pixels is not None:
+            return x[:, self.pixels.to(x.device)].transpose(0, 1)
+        return torch.einsum("ne,mde->mnd", x, self.rotations.to(device=x.device, dtype=x.dtype))
+
+
+def _label_permutations(M: int, n_classes: int, gen: torch.Generator) -> torch.Tensor:
+    return torch.stack([torch.randperm(n_classes, generator=gen) for _ in range(M)])
 
 
 def make_domains(M: int, n_pixels: int, n_classes: int, seed: int) -> Domains:
@@ -48,8 +85,34 @@ def make_domains(M: int, n_pixels: int, n_classes: int, seed: int) -> Domains:
     _check_count("n_classes", n_classes, 2)
     gen = torch.Generator().manual_seed(seed)
     pixels = torch.stack([torch.randperm(n_pixels, generator=gen) for _ in range(M)])
-    labels = torch.stack([torch.randperm(n_classes, generator=gen) for _ in range(M)])
-    return Domains(pixels, labels)
+    return Domains(pixels, _label_permutations(M, n_classes, gen))
+
+
+def make_rotation_domains(M: int, dim: int, n_classes: int, seed: int,
+                          device: torch.device | str = "cpu") -> Domains:
+    """Random rotations of the input vectors and label permutations, one per domain (seeded).
+
+    The paper's CIFAR variant of Fig. 7: input domains are rotations of a
+    feature space. Each rotation is Haar-distributed: the Q of a QR
+    decomposition of a Gaussian matrix, with the signs of R's diagonal moved
+    into Q. The Gaussian draws come from a seeded CPU generator; the
+    decompositions run batched, in float64, on ``device``.
+
+    Returns
+    -------
+    Domains
+        With ``rotations`` of shape (M, dim, dim), float64 on ``device``, and
+        ``pixels`` None.
+    """
+    _check_count("M", M)
+    _check_count("dim", dim)
+    _check_count("n_classes", n_classes, 2)
+    gen = torch.Generator().manual_seed(seed)
+    gauss = torch.randn(M, dim, dim, generator=gen, dtype=torch.float64)
+    q, r = torch.linalg.qr(gauss.to(device))
+    signs = torch.sign(torch.diagonal(r, dim1=-2, dim2=-1))
+    rotations = q * torch.where(signs == 0, torch.ones_like(signs), signs).unsqueeze(-2)
+    return Domains(None, _label_permutations(M, n_classes, gen), rotations)
 
 
 @dataclass
@@ -71,9 +134,8 @@ class RoutingResult:
     test_error: torch.Tensor
 
 
-def _logits(x: torch.Tensor, pixels: torch.Tensor, enc, hid, dec) -> torch.Tensor:
-    """Logits of every route: shape (C, M_in, M_out, N, classes)."""
-    xs = x[:, pixels].transpose(0, 1)  # (M, N, D)
+def _logits(xs: torch.Tensor, enc, hid, dec) -> torch.Tensor:
+    """Logits of every route from the domains' views (M, N, D): shape (C, M_in, M_out, N, classes)."""
     h1 = torch.einsum("mnd,cmhd->cmnh", xs, enc)
     h2 = h1 @ hid.transpose(-1, -2).unsqueeze(1)
     return torch.einsum("cinh,cjkh->cijnk", h2, dec)
@@ -81,7 +143,7 @@ def _logits(x: torch.Tensor, pixels: torch.Tensor, enc, hid, dec) -> torch.Tenso
 
 def _errors(x, y, dom: Domains, enc, hid, dec) -> torch.Tensor:
     target = dom.labels.to(x.device)[:, y]  # (M_out, N)
-    pred = _logits(x, dom.pixels.to(x.device), enc, hid, dec).argmax(-1)  # (C, M, M, N)
+    pred = _logits(dom.views(x), enc, hid, dec).argmax(-1)  # (C, M, M, N)
     return (pred != target[None, None]).to(x.dtype).mean(-1)
 
 
@@ -113,7 +175,8 @@ def train_image_routing(
     y, y_test : torch.Tensor
         Class labels in ``[0, n_classes)``, shape (N,) and (N_test,).
     domains : Domains
-        M pixel and label permutations.
+        M input transformations (pixel permutations or rotations) and M
+        label permutations.
     trained : torch.Tensor
         Bool, shape (C, M, M): routes trained in each condition (each input
         domain needs at least one).
@@ -141,9 +204,10 @@ def train_image_routing(
     for name, lab in (("y", y), ("y_test", y_test)):
         if lab.min() < 0 or lab.max() >= n_classes:
             raise ValueError(f"{name} must hold labels in [0, {n_classes}), got range [{int(lab.min())}, {int(lab.max())}]")
-    M, D = domains.pixels.shape
+    M, D = domains.count, domains.dim
     if D != x.shape[1] or domains.labels.shape != (M, n_classes):
-        raise ValueError(f"domains must permute {x.shape[1]} pixels and {n_classes} labels, got {tuple(domains.pixels.shape)}, {tuple(domains.labels.shape)}")
+        raise ValueError(f"domains must transform {x.shape[1]}-dim inputs and permute {n_classes} labels, "
+                         f"got {D}-dim inputs and labels {tuple(domains.labels.shape)}")
     if trained.ndim != 3 or trained.shape[1:] != (M, M) or trained.dtype != torch.bool:
         raise ValueError(f"trained must be a bool tensor (C, {M}, {M}), got {tuple(trained.shape)} {trained.dtype}")
     C = trained.shape[0]
@@ -167,13 +231,13 @@ def train_image_routing(
         for j in range(M):
             dec[c, j] = s0 * _semi_orthogonal(n_classes, hidden, gen, dtype, device)
     params = [t.requires_grad_(True) for t in (enc, hid, dec)]
-    pixels = domains.pixels.to(device)
+    views = domains.views(x)  # (M, N, D), once: a rotation is a matmul
     target = domains.labels.to(device)[:, y]  # (M_out, N)
     weight = trained.to(dtype) / trained.sum(-1, keepdim=True).to(dtype)  # 1/K_i per trained route
     lr_v = lr.to(dtype=dtype, device=device)
     losses = torch.empty(C, epochs + 1, dtype=dtype, device=device)
     for epoch in range(epochs + 1):
-        logits = _logits(x, pixels, *params)  # (C, M, M, N, k)
+        logits = _logits(views, *params)  # (C, M, M, N, k)
         ce = F.cross_entropy(logits.flatten(0, 3), target[None, None].expand(C, M, M, -1).flatten(),
                              reduction="none").view(C, M, M, -1).mean(-1)
         per_net = (ce * weight).sum((1, 2))
