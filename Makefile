@@ -58,7 +58,12 @@ chapter: setup
 	@test -n "$(CHAPTER)" || { echo "usage: make chapter CHAPTER=<id> (see: $(PY) -m repgeom list)"; exit 2; }
 	$(PY) -m repgeom run $(CHAPTER) --profile $(PROFILE)
 
-bench: setup
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[book,bench]'
+	touch $@
+
+# Every kernel against its peer, and the scaling sweeps; JSON into _build/bench/.
+bench: setup $(VENV)/.bench-installed
 	$(PY) bench/run.py --profile $(PROFILE)
 
 clean-cache:

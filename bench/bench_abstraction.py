@@ -42,6 +42,21 @@ def run(profile: str, device: torch.device) -> list[Row]:
                     device=device, reps=3, warmup=1)]
 
 
+def scaling(profile: str, device: torch.device) -> list[Row]:
+    """Time against the number of conditions (4, 6, 8: 3, 10, 35 balanced dichotomies), 2 networks."""
+    rows = []
+    for conditions in (4, 6, 8):
+        g = torch.Generator().manual_seed(0)
+        z = torch.randn(2, conditions, 10, 32, generator=g) + 2 * torch.randn(2, conditions, 1, 32, generator=g)
+        dich = balanced_dichotomies(conditions)
+        zd = z.to(device)
+        rows.append(compare("abstraction.ccgp", f"2 nets x {dich.shape[0]} dichotomies ({conditions} conditions)",
+                            lambda: ccgp(zd, dich), "sklearn LogisticRegression loop",
+                            lambda: _sklearn_ccgp(z.numpy(), dich.numpy()), device=device, reps=3,
+                            scale=("conditions", conditions)))
+    return rows
+
+
 if __name__ == "__main__":
     for row in run("quick", torch.device("cpu")):
         print(row.as_dict())

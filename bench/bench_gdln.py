@@ -71,6 +71,20 @@ def run(profile: str, device: torch.device) -> list[Row]:
     return rows
 
 
+def scaling(profile: str, device: torch.device) -> list[Row]:
+    """Time against the number of networks trained together (routing M = 7, 50 epochs)."""
+    rows = []
+    for reps in (1, 4, 16, 64):
+        spec, mask, w = _routing_problem(7, reps, device)
+        singles = [[t[r:r + 1] for t in w] for r in range(reps)]
+        rows.append(compare(
+            "gdln.train (batched)", f"{reps} routing nets M=7, 50 epochs",
+            lambda: gdln.train(spec, w, 0.02, 50, mask=mask), "loop over single networks",
+            lambda: [gdln.train(spec, s, 0.02, 50, mask=mask) for s in singles],
+            device=device, reps=3, warmup=1, peer_device=str(device), scale=("networks", reps)))
+    return rows
+
+
 if __name__ == "__main__":
     import sys as _sys
 

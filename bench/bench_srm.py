@@ -32,6 +32,20 @@ def run(profile: str, device: torch.device) -> list[Row]:
     return rows
 
 
+def scaling(profile: str, device: torch.device) -> list[Row]:
+    """Time against the number of networks (200 units) and of units (10 networks); 800 examples, k = units."""
+    rows = []
+    for name, n_nets, n in [("networks", c, 200) for c in (2, 5, 10, 20)] + [("units", 10, u) for u in (50, 100, 400)]:
+        x = torch.randn(n_nets, 800, n, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+        w0 = SRM(n_iter=10, seed=0).init_w(x)
+        xs, w0s = list(x.numpy()), list(w0.numpy())
+        xd, w0d = x.to(device), w0.to(device)
+        rows.append(compare("srm.SRM", f"{n_nets} nets x 800 x {n}, 10 iters", lambda: SRM(n_iter=10).fit(xd, w0=w0d),
+                            "numpy (same EM)", lambda: probabilistic_srm(xs, w0s, 10), device=device, reps=3,
+                            scale=(name, n_nets if name == "networks" else n)))
+    return rows
+
+
 if __name__ == "__main__":
     for row in run("quick", torch.device("cpu")):
         print(row.as_dict())

@@ -77,6 +77,27 @@ def run(profile: str, device: torch.device) -> list[Row]:
     return rows
 
 
+def _random_bases(count: int, ambient: int, k: int, seed: int) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return torch.linalg.qr(torch.randn(count, ambient, k, generator=g, dtype=torch.float64))[0]
+
+
+def scaling(profile: str, device: torch.device) -> list[Row]:
+    """Time against the number of subspace pairs (k = 32) and the subspace dimension (30 pairs), n = 576."""
+    rows = []
+    sweeps = [("subspace pairs", n, 32) for n in (10, 30, 100, 300)] + [("subspace dimension k", 30, k) for k in (8, 32, 128)]
+    for name, count, k in sweeps:
+        a, b = _random_bases(count, 576, k, 2), _random_bases(count, 576, k, 3)
+        a_np, b_np = a.numpy(), b.numpy()
+        ad, bd = a.to(device), b.to(device)
+        rows.append(compare(
+            "principal_angles", f"{count} pairs of (576, {k})", lambda: ss.principal_angles(ad, bd),
+            "scipy.linalg.subspace_angles (loop)",
+            lambda: [scipy.linalg.subspace_angles(a_np[i], b_np[i]) for i in range(count)],
+            device=device, reps=3, scale=(name, count if name == "subspace pairs" else k)))
+    return rows
+
+
 if __name__ == "__main__":
     import os
 

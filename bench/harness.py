@@ -1,8 +1,11 @@
 """Timing one kernel against the peer implementation a researcher would use.
 
 Each ``bench/bench_*.py`` defines ``run(profile: str, device: torch.device) ->
-list[Row]`` and builds its rows with :func:`compare`; ``bench/run.py``
-collects them into one table. Timings: warm-up calls, then ``reps`` timed
+list[Row]`` (the chapters' problem sizes) and may define ``scaling(profile,
+device) -> list[Row]`` (a sweep over one size parameter, rows built with
+``compare(..., scale=(name, value))``); both build their rows with
+:func:`compare`; ``bench/run.py`` collects them into one table and one JSON
+file. Timings: warm-up calls, then ``reps`` timed
 calls; the median and the spread (min-max) are reported, with
 ``torch.cuda.synchronize()`` around GPU calls.
 """
@@ -28,6 +31,8 @@ class Row:
     peer: str
     peer_s: float
     peer_spread_s: float
+    scale: str = ""
+    scale_value: float | None = None
 
     @property
     def ratio(self) -> float:
@@ -61,8 +66,15 @@ def time_call(fn: Callable[[], object], *, reps: int = 5, warmup: int = 1,
 
 def compare(kernel: str, size: str, ours: Callable[[], object], peer_name: str,
             peer: Callable[[], object], *, device: torch.device | str = "cpu",
-            reps: int = 5, warmup: int = 1, peer_device: str | None = "cpu") -> Row:
-    """Time ``ours`` (on ``device``) and ``peer`` (on the CPU) in the same run."""
+            reps: int = 5, warmup: int = 1, peer_device: str | None = "cpu",
+            scale: tuple[str, float] | None = None) -> Row:
+    """Time ``ours`` (on ``device``) and ``peer`` (on the CPU) in the same run.
+
+    ``scale`` names the size parameter a scaling sweep varies and its value
+    here (e.g. ``("layer pairs", 30)``); the Performance page plots time against it.
+    """
     o_med, o_spread = time_call(ours, reps=reps, warmup=warmup, device=device)
     p_med, p_spread = time_call(peer, reps=reps, warmup=warmup, device=peer_device)
-    return Row(kernel, size, str(device), o_med, o_spread, peer_name, p_med, p_spread)
+    name, value = scale if scale is not None else ("", None)
+    return Row(kernel, size, str(device), o_med, o_spread, peer_name, p_med, p_spread, name,
+               None if value is None else float(value))

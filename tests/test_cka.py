@@ -86,3 +86,28 @@ def test_cka_rejects_bad_input():
         linear_cka(torch.tensor([[1.0], [float("inf")]]), torch.randn(2, 1))
     with pytest.raises(ValueError, match="constant"):
         linear_cka(torch.ones(5, 2), torch.randn(5, 2))
+
+
+@pytest.mark.parametrize("samples,units", [(12, 7), (60, 4)])   # Gram route; feature-product route
+def test_pairwise_cka_equals_pair_by_pair_and_is_invariant(samples, units):
+    from repgeom.similarity import pairwise_linear_cka
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(2, 5, samples, units, generator=g, dtype=torch.float64)   # batch of 2 sweeps, 5 networks
+    got = pairwise_linear_cka(x)
+    expected = torch.stack([linear_cka(x[:, i], x[:, j]) for i in range(5) for j in range(i)], -1)
+    assert got.shape == (2, 10)
+    torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
+    q = torch.linalg.qr(torch.randn(units, units, generator=g, dtype=torch.float64))[0]
+    moved = x.clone()
+    moved[:, 2] = 3.0 * x[:, 2] @ q + 1.5          # rotation, scaling and offset of one network
+    torch.testing.assert_close(pairwise_linear_cka(moved), got, rtol=1e-10, atol=1e-12)
+
+
+def test_pairwise_cka_rejects_bad_input():
+    from repgeom.similarity import pairwise_linear_cka
+    with pytest.raises(ValueError, match="n_networks"):
+        pairwise_linear_cka(torch.randn(1, 4, 3))
+    with pytest.raises(ValueError, match="constant"):
+        pairwise_linear_cka(torch.ones(3, 4, 2))
+    with pytest.raises(ValueError, match="NaN"):
+        pairwise_linear_cka(torch.full((3, 4, 2), float("nan")))

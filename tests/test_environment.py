@@ -17,6 +17,10 @@ def _pyproject_pins():
 
 
 def test_every_dependency_is_pinned_exactly():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    for name, deps in extras.items():
+        loose = [d for d in deps if not re.match(r"^[A-Za-z0-9_.-]+==\S+$", d)]
+        assert not loose, f"extra [{name}] has unpinned requirements: {loose}"
     pins = _pyproject_pins()
     assert pins["torch"] == "2.14.1" and pins["torchvision"] == "0.29.1"
     assert pins["jupyter-book"].startswith("1.")

@@ -26,6 +26,19 @@ def test_grid_prior_matches_cdist(side, cost, fn):
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("shape", [(1, 5), (3, 7), (6, 2)])
+@pytest.mark.parametrize("normalize", [False, True])
+def test_rectangular_grid_prior_and_distances_match_cdist(shape, normalize):
+    """The offset-table construction (same input and output grid) on grids with rows != cols."""
+    d = cdist(_np_grid(*shape), _np_grid(*shape))
+    np.testing.assert_allclose(L.grid_distances(shape).numpy(), d, rtol=1e-12, atol=1e-12)
+    expected = 1.0 / (1.0 + np.sqrt(d))
+    if normalize:
+        expected = expected * (expected.shape[1] / expected.sum(1, keepdims=True))
+    got = L.grid_prior(shape, "sqrt", normalize, dtype=torch.float64).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
 def test_grid_prior_one_dimensional_example():
     # README Figure 2: 7 neurons on a line, P_ij = 1 / (1 + |i - j|)
     i = np.arange(7)

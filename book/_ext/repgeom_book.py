@@ -6,7 +6,7 @@ on every build, even when they themselves did not change.
 """
 from __future__ import annotations
 
-SUMMARY_PAGES = ("book/scorecard", "book/gallery")
+SUMMARY_PAGES = ("book/scorecard", "book/performance", "book/gallery")
 
 
 def _read_summaries_last(app, env, docnames: list[str]) -> None:

@@ -56,7 +56,7 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.ipynb"):
         old.unlink()
-    for chapter in chapters(root) + ["data_sources"]:
+    for chapter in chapters(root) + ["data_sources", "performance"]:
         nb = jupytext.read(root / "book" / f"{chapter}.md")
         jupytext.write(nb, out / f"{chapter}.ipynb")
         print(out / f"{chapter}.ipynb")

@@ -35,16 +35,16 @@ Grid = int | Sequence[int]
 def _grid_shape(grid: Grid, name: str) -> tuple[int, int]:
     """``side`` -> (side, side); ``(rows, cols)`` -> itself; both checked positive."""
     if isinstance(grid, bool):
-        raise ValueError(f"{name} must be a positive int or a (rows, cols) pair, got {grid!r}")
+        raise ValueError(f"{name} must be a positive int or a (rows, cols) grid shape, got {grid!r}")
     if isinstance(grid, int):
         shape = (grid, grid)
     else:
         try:
             shape = tuple(int(g) for g in grid)
         except TypeError:
-            raise ValueError(f"{name} must be a positive int or a (rows, cols) pair, got {grid!r}") from None
+            raise ValueError(f"{name} must be a positive int or a (rows, cols) grid shape, got {grid!r}") from None
         if len(shape) != 2 or any(not float(g).is_integer() for g in grid):
-            raise ValueError(f"{name} must be a positive int or a (rows, cols) pair, got {grid!r}")
+            raise ValueError(f"{name} must be a positive int or a (rows, cols) grid shape, got {grid!r}")
     if shape[0] < 1 or shape[1] < 1:
         raise ValueError(f"{name} must have positive sides, got {shape}")
     return shape  # type: ignore[return-value]
@@ -104,9 +104,51 @@ def grid_distances(in_grid: Grid, out_grid: Grid | None = None, *, dtype: torch.
     """
     shape_in = _grid_shape(in_grid, "in_grid")
     shape_out = _grid_shape(out_grid, "out_grid") if out_grid is not None else shape_in
+    if shape_out == shape_in:
+        return _expand_offsets(_offset_distances(shape_in, dtype, device), shape_in)
     r_in = grid_coords(shape_in, dtype=dtype, device=device)
     r_out = grid_coords(shape_out, span=shape_in, dtype=dtype, device=device)
     return torch.hypot(r_out[:, None, 0] - r_in[None, :, 0], r_out[:, None, 1] - r_in[None, :, 1])
+
+
+def _offset_distances(shape: tuple[int, int], dtype: torch.dtype,
+                      device: torch.device | str | None) -> torch.Tensor:
+    """Lengths of every grid offset: ``table[dr + rows - 1, dc + cols - 1] = hypot(dr, dc)``.
+
+    Returns
+    -------
+    torch.Tensor, shape (2 rows - 1, 2 cols - 1)
+    """
+    rows, cols = shape
+    dr = torch.arange(1 - rows, rows, dtype=dtype, device=device)
+    dc = dr if cols == rows else torch.arange(1 - cols, cols, dtype=dtype, device=device)
+    return torch.hypot(dr.unsqueeze(1), dc)
+
+
+def _expand_offsets(table: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
+    """The (K, K) matrix ``out[j, i] = table[r_j - r_i + rows - 1, c_j - c_i + cols - 1]`` of one grid.
+
+    ``table`` must be point-symmetric (``table[a, b] = table[-a, -b]`` about its
+    centre), as any function of the offset's length is. Then row ``j`` is the
+    (rows, cols) window of ``table`` starting at ``(rows - 1 - r_j, cols - 1 - c_j)``,
+    and one ``index_select`` copies every window into place.
+
+    Parameters
+    ----------
+    table : torch.Tensor, shape (2 rows - 1, 2 cols - 1)
+    shape : (rows, cols)
+
+    Returns
+    -------
+    torch.Tensor, shape (rows * cols, rows * cols), contiguous
+    """
+    rows, cols = shape
+    table = table.contiguous()
+    width = 2 * cols - 1
+    last = (rows - 1) * width + cols - 1
+    windows = table.as_strided((last + 1, rows, cols), (1, width, 1))
+    starts = torch.arange(last, -1, -1, device=table.device).as_strided((rows, cols), (width, 1)).reshape(-1)
+    return torch.index_select(windows, 0, starts).view(rows * cols, rows * cols)
 
 
 def prior_from_distances(distances: torch.Tensor, cost: Cost = "linear", normalize: bool = False) -> torch.Tensor:
@@ -137,11 +179,18 @@ def prior_from_distances(distances: torch.Tensor, cost: Cost = "linear", normali
 
 
 def _prior(distances: torch.Tensor, cost: str, normalize: bool) -> torch.Tensor:
-    c = {"linear": distances, "sqrt": distances.sqrt(), "quadratic": distances.pow(2)}[cost]
-    prior = (1.0 + c).reciprocal_()
-    if normalize:
-        prior = prior * (prior.shape[-1] / prior.sum(-1, keepdim=True))
-    return prior
+    if cost == "linear":
+        prior = distances + 1.0
+    else:
+        prior = distances.sqrt() if cost == "sqrt" else distances.pow(2)
+        prior.add_(1.0)
+    prior.reciprocal_()
+    return _prior_rows_normalized(prior) if normalize else prior
+
+
+def _prior_rows_normalized(prior: torch.Tensor) -> torch.Tensor:
+    """Rescale each row of ``prior`` (..., K_out, K_in) to sum to ``K_in``."""
+    return prior * (prior.shape[-1] / prior.sum(-1, keepdim=True))
 
 
 def grid_prior(side: Grid, cost: Cost = "linear", normalize: bool = False, *, out_side: Grid | None = None,
@@ -167,8 +216,15 @@ def grid_prior(side: Grid, cost: Cost = "linear", normalize: bool = False, *, ou
     """
     if cost not in COSTS:
         raise ValueError(f"cost must be one of {COSTS}, got {cost!r}")
-    d = grid_distances(side, out_side, dtype=torch.float64, device=device)  # finite, >= 0 by construction
-    return _prior(d, cost, normalize).to(dtype)
+    shape_in = _grid_shape(side, "side")
+    shape_out = _grid_shape(out_side, "out_side") if out_side is not None else shape_in
+    if shape_out != shape_in:
+        d = grid_distances(shape_in, shape_out, dtype=torch.float64, device=device)  # finite, >= 0
+        return _prior(d, cost, normalize).to(dtype)
+    table = _prior(_offset_distances(shape_in, torch.float64, device), cost, False)
+    if normalize:
+        return _prior_rows_normalized(_expand_offsets(table, shape_in)).to(dtype)
+    return _expand_offsets(table.to(dtype), shape_in)
 
 
 class LocalityPriorLinear(nn.Linear):
@@ -334,21 +390,56 @@ def wiring_cost(weight: torch.Tensor, distances: torch.Tensor, *, per_unit_weigh
     torch.Tensor, shape (...)
         In units of |weight| x grid spacing (or grid spacings), float64.
     """
-    _check_finite(weight, "weight")
-    _check_finite(distances, "distances")
+    for x, name in ((weight, "weight"), (distances, "distances")):
+        if not isinstance(x, torch.Tensor):
+            raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
     if weight.ndim < 2 or weight.shape[-2:] != distances.shape or distances.ndim != 2:
         raise ValueError(f"weight must have shape (..., K_out, K_in) matching distances {tuple(distances.shape)}, "
                          f"got {tuple(weight.shape)}")
-    if (distances < 0).any():
+    if distances.numel() and float(distances.min()) < 0:
         raise ValueError("distances must be non-negative")
-    w = weight.abs().to(torch.float64).reshape(*weight.shape[:-2], -1)
-    cost = w @ distances.to(torch.float64).reshape(-1)     # one float64 matrix-vector product
+    cost, mass = _abs_weighted_sums(weight, distances, per_unit_weight)
+    if not bool(torch.isfinite(cost).all()):
+        _check_finite(weight, "weight")        # NaN/Inf in either input makes the cost non-finite
+        _check_finite(distances, "distances")
     if per_unit_weight:
-        mass = w.sum(-1)
         if (mass == 0).any():
             raise ValueError("weight is all zero; the per-unit-weight cost is undefined")
         cost = cost / mass
     return cost
+
+
+def _abs_weighted_sums(weight: torch.Tensor, distances: torch.Tensor,
+                       with_mass: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``sum_ji |W_ji| d_ji`` (and ``sum_ji |W_ji|``) in float64, a block of rows at a time.
+
+    On a CPU a block holds about 2**18 float64 products, so it stays in cache
+    and no full-size float64 copy of ``weight`` is made.
+
+    Parameters
+    ----------
+    weight : torch.Tensor, shape (..., K_out, K_in)
+    distances : torch.Tensor, shape (K_out, K_in)
+    with_mass : bool
+        Also return ``sum_ji |W_ji|`` (else None).
+
+    Returns
+    -------
+    cost, mass : torch.Tensor, shape (...), float64
+    """
+    lead = weight.shape[:-2]
+    k_out, k_in = distances.shape
+    w = weight.reshape(-1, k_out, k_in)
+    block = 1 << (18 if weight.device.type == "cpu" else 24)
+    rows = max(1, block // max(1, w.shape[0] * k_in))
+    cost = torch.zeros(w.shape[0], dtype=torch.float64, device=weight.device)
+    mass = torch.zeros_like(cost) if with_mass else None
+    for start in range(0, k_out, rows):
+        a = w[:, start:start + rows].abs()
+        cost += (a * distances[start:start + rows].to(torch.float64)).sum((-1, -2))
+        if mass is not None:
+            mass += a.sum((-1, -2), dtype=torch.float64)
+    return cost.reshape(lead), None if mass is None else mass.reshape(lead)
 
 
 def prune_mask(weight: torch.Tensor, sparsity: float) -> torch.Tensor:

@@ -13,7 +13,7 @@ import nbformat
 from . import __version__
 
 REPOSITORY = "https://github.com/repgeom/repgeom-book"
-SUMMARY_PAGES = frozenset({"intro", "scorecard", "gallery", "data_sources"})
+SUMMARY_PAGES = frozenset({"intro", "scorecard", "gallery", "performance", "data_sources"})
 
 
 def toc_files(root: Path) -> list[str]:

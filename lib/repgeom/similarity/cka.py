@@ -18,7 +18,7 @@ import torch
 
 from ..checks import check_tensor
 
-__all__ = ["centre_kernel", "centre_features", "kernel_alignment", "linear_cka"]
+__all__ = ["centre_kernel", "centre_features", "kernel_alignment", "linear_cka", "pairwise_linear_cka"]
 
 
 def _check(x: torch.Tensor, name: str) -> None:
@@ -127,3 +127,51 @@ def linear_cka(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     if bool((yy == 0).any()):
         raise ValueError("y is constant over samples; its CKA is undefined")
     return xy / (xx * yy)
+
+
+def pairwise_linear_cka(x: torch.Tensor) -> torch.Tensor:
+    """Linear CKA between every pair of networks' features over the same samples.
+
+    The same values as ``linear_cka(x[..., i, :, :], x[..., j, :, :])`` for
+    every pair, with no loop over pairs. ``‖X_iᵀX_j‖²_F = <K_i, K_j>_F`` for
+    the centred Gram matrices ``K = X_c X_cᵀ``, so:
+
+    1. when it takes fewer operations (``n_samples (n_units + n_networks) <=
+       n_networks n_units²``), each network's Gram matrix is computed once and
+       one product of the flattened Gram matrices gives every ``<K_i, K_j>``;
+    2. otherwise one product of all networks' centred features side by side,
+       ``[X_1 ... X_n]ᵀ [X_1 ... X_n]``, holds every ``X_iᵀX_j`` as a block.
+
+    Parameters
+    ----------
+    x : torch.Tensor, shape (..., n_networks, n_samples, n_units)
+
+    Returns
+    -------
+    torch.Tensor, shape (..., n_networks * (n_networks - 1) / 2), float64
+        Pairs ``i > j`` in row order (as ``torch.tril_indices(n, n, -1)``).
+
+    Notes
+    -----
+    Memory: ``n_networks * n_samples**2`` (route 1) or
+    ``(n_networks * n_units)**2`` (route 2) float64 values.
+    """
+    _check(x, "x")
+    if x.ndim < 3 or x.shape[-3] < 2:
+        raise ValueError(f"x must be (..., n_networks >= 2, n_samples, n_units), got shape {tuple(x.shape)}")
+    n, m, p = x.shape[-3:]
+    if m < 2:
+        raise ValueError(f"x needs at least 2 samples, got {m}")
+    xc = centre_features(x.double())
+    if m * (p + n) <= n * p * p:                             # 1. Gram matrices (fewer flops)
+        gram = (xc @ xc.mT).flatten(-2)                      # (..., n, m*m)
+        inner = gram @ gram.mT                               # (..., n, n) = <K_i, K_j>
+    else:                                                    # 2. feature cross-products
+        side = xc.transpose(-3, -2).flatten(-2)              # (..., m, n*p)
+        blocks = (side.mT @ side).unflatten(-1, (n, p)).unflatten(-3, (n, p))   # (..., n, p, n, p)
+        inner = blocks.pow(2).sum((-3, -1))                  # (..., n, n) = ‖X_iᵀX_j‖²
+    norm = inner.diagonal(dim1=-2, dim2=-1).sqrt()           # ‖K_i‖_F = ‖X_iᵀX_i‖_F
+    if bool((norm == 0).any()):
+        raise ValueError("a network's features are constant over samples; its CKA is undefined")
+    i, j = torch.tril_indices(n, n, offset=-1, device=x.device)
+    return inner[..., i, j] / (norm[..., i] * norm[..., j])

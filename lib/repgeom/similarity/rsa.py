@@ -167,13 +167,18 @@ def _rank(v: torch.Tensor) -> torch.Tensor:
     return torch.empty_like(mean_rank).scatter_(-1, order, mean_rank)
 
 
-def _pearson(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    a = a.double() - a.double().mean(dim=-1, keepdim=True)
-    b = b.double() - b.double().mean(dim=-1, keepdim=True)
-    denom = a.norm(dim=-1) * b.norm(dim=-1)
-    if bool((denom == 0).any()):
+def _standardise(v: torch.Tensor) -> torch.Tensor:
+    """Centre float64 copies of the vectors along the last axis and scale them to unit norm."""
+    v = v.double()
+    v = v - v.mean(dim=-1, keepdim=True)
+    norm = v.norm(dim=-1, keepdim=True)
+    if bool((norm == 0).any()):
         raise ValueError("an RSM's lower triangle is constant; its correlation is undefined")
-    return (a * b).sum(dim=-1) / denom
+    return v / norm
+
+
+def _pearson(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return (_standardise(a) * _standardise(b)).sum(dim=-1)
 
 
 def compare_rsms(a: torch.Tensor, b: torch.Tensor, method: str = "pearson") -> torch.Tensor:
@@ -204,6 +209,9 @@ def compare_rsms(a: torch.Tensor, b: torch.Tensor, method: str = "pearson") -> t
 def rsm_consistency(x: torch.Tensor, method: str = "pearson", center: bool = True) -> torch.Tensor:
     """Pairwise correlations between the networks' within-network RSMs (Fig. 3, bottom).
 
+    Each network's lower triangle is standardised once; one matrix product
+    then gives every pair, as ``compare_rsms`` of each pair would.
+
     Parameters
     ----------
     x : torch.Tensor, shape (..., n_networks, n_examples, n_units)
@@ -216,8 +224,11 @@ def rsm_consistency(x: torch.Tensor, method: str = "pearson", center: bool = Tru
     torch.Tensor, shape (..., n_networks * (n_networks - 1) / 2), float64
         One value per unordered pair of networks (pairs ``i > j`` in row order).
     """
+    if method not in ("pearson", "spearman"):
+        raise ValueError(f"method must be 'pearson' or 'spearman', got {method!r}")
     _check_networks(x)
-    r = rsm(x, center)
+    tri = lower_triangle(rsm(x, center))                        # (..., n_networks, T)
+    z = _standardise(_rank(tri) if method == "spearman" else tri)
     n = x.shape[-3]
     i, j = torch.tril_indices(n, n, offset=-1, device=x.device)
-    return compare_rsms(r[..., i, :, :], r[..., j, :, :], method=method)
+    return (z @ z.mT)[..., i, j]

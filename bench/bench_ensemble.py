@@ -1,0 +1,159 @@
+"""Training many small networks at once against training them one after another.
+
+Peers: the standard PyTorch loop a researcher writes for an ensemble, one
+network after another, each with its own ``torch.optim`` optimiser and a for
+loop over shuffled mini-batches (index slices of tensors already in memory,
+which is faster than a ``DataLoader``), on the same device as ours. Both sides
+see the same data and take the same number of optimiser steps.
+
+* ``ensemble.train_ensemble``: the shared-geometry chapter's ConvNets (10
+  networks, RMSprop, batch 32). ``"auto"`` trains them one at a time on a CPU
+  and as one ``vmap``-ed program on a GPU; the other strategy is timed too.
+  Ours uses keyed dropout (masks that make both strategies agree), the peer
+  ``nn.Dropout``. Quick: 1 epoch of 256 random 16 x 16 images (the quick
+  chapter runs 2 epochs of 300); full: 1 epoch of 50,000 32 x 32 images, a
+  fiftieth of the chapter's run (the time per epoch does not change).
+* ``batched_mlp.train_batched``: the task-structure chapter's one-hidden-layer
+  MLPs on four random clusters (half tanh, half ReLU, plain SGD), every model
+  in one ``bmm``. The peer trains one ``nn.Linear`` network per model from the
+  same initial weights on the same batches; both are checked to end with the
+  same weights. Quick: 10 models, 30-d inputs, width 32, 300 steps of 40
+  samples; full: 40 models, 100-d, width 120, 4000 steps of 200 samples.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+try:
+    from bench.harness import Row, compare
+except ImportError:  # run as bench/run.py puts bench/ itself on the path
+    from harness import Row, compare  # type: ignore[no-redef]
+from repgeom import tasks
+from repgeom.batched_mlp import BatchedMLP, activation, train_batched
+from repgeom.convnets import ConvNet, KeyedDropout
+from repgeom.ensemble import choose_strategy, train_ensemble
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+
+
+def _plain_dropout(model: nn.Module) -> nn.Module:
+    """Swap every keyed dropout for ``nn.Dropout`` of the same rate."""
+    for name, child in model.named_children():
+        if isinstance(child, KeyedDropout):
+            setattr(model, name, nn.Dropout(child.p))
+        else:
+            _plain_dropout(child)
+    return model
+
+
+def torch_loop_ensemble(make_model: Callable[[], nn.Module], seeds: Sequence[int], x: torch.Tensor,
+                        y: torch.Tensor, epochs: int, batch_size: int,
+                        make_optimizer: Callable[[object], torch.optim.Optimizer],
+                        device: torch.device) -> list[nn.Module]:
+    """One network per seed, trained one after another with cross-entropy."""
+    models = []
+    for seed in seeds:
+        torch.manual_seed(seed)
+        model = _plain_dropout(make_model()).to(device).train()
+        opt = make_optimizer(model.parameters())
+        for epoch in range(epochs):
+            order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed * 1000 + epoch))
+            for idx in order.split(batch_size):
+                opt.zero_grad(set_to_none=True)
+                F.cross_entropy(model(x[idx].to(device)), y[idx].to(device)).backward()
+                opt.step()
+        models.append(model.eval())
+    return models
+
+
+def _convnet_rows(n_images: int, image_size: int, epochs: int, device: torch.device, reps: int) -> list[Row]:
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(n_images, 3, image_size, image_size, generator=g)
+    y = torch.randint(0, 10, (n_images,), generator=g)
+    seeds = list(range(10))
+    recipe = dict(epochs=epochs, batch_size=32,
+                  make_optimizer=lambda p: torch.optim.RMSprop(p, lr=1e-3, alpha=0.9, eps=1e-7))
+
+    def make() -> nn.Module:
+        return ConvNet(10, image_size=image_size)
+
+    def peer() -> list[nn.Module]:
+        return torch_loop_ensemble(make, seeds, x, y, device=device, **recipe)
+
+    def ours(strategy: str) -> Callable[[], object]:
+        return lambda: train_ensemble(make, seeds, x, y, **recipe, strategy=strategy, device=device)
+
+    size = f"10 ConvNets, {epochs} ep x {n_images} imgs {image_size}px"
+    auto = choose_strategy(device)
+    return [compare(f"train_ensemble ({strategy})", size, ours(strategy), "torch loop, one net at a time",
+                    peer, device=device, reps=reps, warmup=1, peer_device=str(device))
+            for strategy in (auto, "vmap" if auto == "loop" else "loop")]
+
+
+class _PlainMLP(nn.Module):
+    """One bias-free MLP ``f(x W1) R / sqrt(width)`` with a frozen readout, in plain ``nn`` modules."""
+
+    def __init__(self, w1: torch.Tensor, readout: torch.Tensor, act: str) -> None:
+        super().__init__()
+        self.hidden = nn.Linear(w1.shape[0], w1.shape[1], bias=False, device=w1.device)
+        with torch.no_grad():
+            self.hidden.weight.copy_(w1.T)
+        self.register_buffer("readout", readout / math.sqrt(w1.shape[1]))
+        self.act = activation(act)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(self.hidden(x)) @ self.readout
+
+
+def torch_loop_mlps(init: BatchedMLP, batches: Sequence[Batch], steps: int, lr: float) -> list[_PlainMLP]:
+    """Each model of ``init`` trained alone with ``torch.optim.SGD`` on its slice of every batch."""
+    nets = []
+    for i, act in enumerate(init.act_names):
+        net = _PlainMLP(init.weights[0][i].detach(), init.readout[i], act)
+        opt = torch.optim.SGD(net.parameters(), lr=lr)
+        for step in range(steps):
+            x, y = batches[step % len(batches)]
+            opt.zero_grad(set_to_none=True)
+            F.binary_cross_entropy_with_logits(net(x[i]), (y[i] > 0).to(x.dtype)).backward()
+            opt.step()
+        nets.append(net)
+    return nets
+
+
+def _mlp_row(n_models: int, dim: int, width: int, steps: int, per_cluster: int, device: torch.device,
+             reps: int) -> Row:
+    task = tasks.random_clusters(dim, n_tasks=n_models, seed=11)
+    g = torch.Generator().manual_seed(0)
+    batches = [tuple(t.to(device) for t in tasks.sample(task, per_cluster, 1.0, g)[:2]) for _ in range(20)]
+    acts = ["tanh"] * (n_models // 2) + ["relu"] * (n_models - n_models // 2)
+    lr = 0.1
+
+    def ours() -> BatchedMLP:
+        model = BatchedMLP(n_models, dim, [width], activations=acts, seed=17, device=device)
+        train_batched(model, lambda s: batches[s % len(batches)], steps, lr, desc="bench")
+        return model
+
+    init = BatchedMLP(n_models, dim, [width], activations=acts, seed=17, device=device)
+    trained, nets = ours().weights[0].detach(), torch_loop_mlps(init, batches, steps, lr)
+    torch.testing.assert_close(trained, torch.stack([n.hidden.weight.detach().T for n in nets]),
+                               rtol=1e-4, atol=1e-5)
+    size = f"{n_models} MLPs {dim}-{width}, {steps} steps x {4 * per_cluster}"
+    return compare("train_batched (MLPs)", size, ours, "torch loop, SGD per model",
+                   lambda: torch_loop_mlps(init, batches, steps, lr), device=device, reps=reps, warmup=0,
+                   peer_device=str(device))
+
+
+def run(profile: str, device: torch.device) -> list[Row]:
+    if profile == "quick":
+        return _convnet_rows(256, 16, 1, device, reps=2) + [_mlp_row(10, 30, 32, 300, 10, device, reps=3)]
+    return _convnet_rows(50_000, 32, 1, device, reps=1) + [_mlp_row(40, 100, 120, 4000, 50, device, reps=2)]
+
+
+if __name__ == "__main__":
+    for row in run("quick", torch.device("cpu")):
+        print(row.as_dict())

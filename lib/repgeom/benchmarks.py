@@ -1,0 +1,70 @@
+"""Reading the speed measurements ``bench/run.py`` writes, for the Performance page.
+
+``bench/run.py`` writes one JSON file per run: the machine (CPU, cores, GPU,
+torch, commit, date), ``rows`` (each kernel against its peer at the chapters'
+problem sizes) and ``scaling`` (the same comparison along one size
+parameter). Committed runs live in ``bench/results/``; a local ``make bench``
+writes ``_build/bench/``.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+MACHINE_FIELDS = ("machine", "profile", "device", "cpu_cores", "threads", "gpu", "torch", "commit", "date", "file")
+ROW_FIELDS = ("kernel", "size", "ours_s", "ours_spread_s", "peer", "peer_s", "peer_spread_s", "ratio",
+              "scale", "scale_value")
+
+
+def result_files(root: Path) -> list[Path]:
+    """Committed (``bench/results/*.json``) then local (``_build/bench/*.json``) measurement files."""
+    return sorted((root / "bench" / "results").glob("*.json")) + sorted((root / "_build" / "bench").glob("*.json"))
+
+
+def machine_label(meta: dict) -> str:
+    """A short name of the machine a run measured: the GPU, or the CPU core count and threads."""
+    if meta.get("gpu"):
+        return str(meta["gpu"])
+    return f"CPU, {meta.get('cpu_cores', '?')} cores, {meta.get('threads', '?')} threads"
+
+
+def load_results(files: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The comparisons and the scaling sweeps of every file, one row per measurement.
+
+    Parameters
+    ----------
+    files : list of Path
+        JSON files written by ``bench/run.py``; a run found twice (same date,
+        commit, device and profile) is read once, from the first file.
+
+    Returns
+    -------
+    (comparisons, scaling) : tuple of pandas.DataFrame
+        Columns ``MACHINE_FIELDS + ROW_FIELDS``; times in seconds (median of
+        the repetitions), ``ratio`` = peer time / our time.
+
+    Raises
+    ------
+    ValueError
+        When a file is not a ``bench/run.py`` result (names the file and the missing keys).
+    """
+    tables: dict[str, list[dict]] = {"rows": [], "scaling": []}
+    seen: set[tuple] = set()
+    for path in files:
+        payload = json.loads(Path(path).read_text())
+        missing = [k for k in ("profile", "device", "rows") if k not in payload]
+        if missing:
+            raise ValueError(f"{path} is not a bench/run.py result: missing {', '.join(missing)}")
+        run_id = (payload.get("date"), payload.get("commit"), payload["device"], payload["profile"])
+        if payload.get("date") and run_id in seen:
+            continue  # the same run, recorded in bench/results/ and left in _build/bench/
+        seen.add(run_id)
+        meta = {k: payload.get(k) for k in MACHINE_FIELDS if k not in ("machine", "file")}
+        meta.update(machine=machine_label(payload), file=Path(path).name)
+        for key in tables:
+            for row in payload.get(key, []):
+                tables[key].append({**meta, **{k: row.get(k) for k in ROW_FIELDS}})
+    columns = list(MACHINE_FIELDS + ROW_FIELDS)
+    return (pd.DataFrame(tables["rows"], columns=columns), pd.DataFrame(tables["scaling"], columns=columns))

@@ -1,0 +1,61 @@
+"""Reading bench/run.py results for the Performance page."""
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from repgeom import benchmarks
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from harness import compare  # noqa: E402
+
+
+def _payload(rows, scaling, **meta):
+    return {"profile": "quick", "device": "cpu", "threads": 1, "cpu_cores": 2, "gpu": None, "torch": "2.14.1",
+            "commit": "abc", "date": "2026-11-25T00:00:00+00:00", **meta,
+            "rows": [r.as_dict() for r in rows], "scaling": [r.as_dict() for r in scaling]}
+
+
+def test_harness_rows_round_trip_through_json(tmp_path):
+    row = compare("k", "tiny", lambda: sum(range(100)), "peer", lambda: sum(range(1000)), reps=2)
+    sweep = [compare("k", f"n={n}", lambda: None, "peer", lambda: None, reps=1, scale=("n", n)) for n in (1, 10)]
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(_payload([row], sweep)))
+    comparisons, scaling = benchmarks.load_results([path])
+    assert comparisons.shape[0] == 1 and scaling.shape[0] == 2
+    got = comparisons.iloc[0]
+    assert got.kernel == "k" and got.ratio == pytest.approx(row.peer_s / row.ours_s)
+    assert got.machine == "CPU, 2 cores, 1 threads" and got.file == "run.json"
+    assert scaling.scale.tolist() == ["n", "n"] and scaling.scale_value.tolist() == [1.0, 10.0]
+
+
+def test_a_run_recorded_twice_is_read_once(tmp_path):
+    row = compare("k", "tiny", lambda: None, "peer", lambda: None, reps=1)
+    for name in ("a.json", "b.json"):
+        (tmp_path / name).write_text(json.dumps(_payload([row], [])))
+    comparisons, _ = benchmarks.load_results([tmp_path / "a.json", tmp_path / "b.json"])
+    assert comparisons.file.tolist() == ["a.json"]
+
+
+def test_gpu_runs_are_named_by_their_gpu(tmp_path):
+    path = tmp_path / "gpu.json"
+    path.write_text(json.dumps(_payload([], [], gpu="NVIDIA H100 80GB HBM3", device="cuda")))
+    assert benchmarks.machine_label(json.loads(path.read_text())) == "NVIDIA H100 80GB HBM3"
+
+
+def test_rejects_files_that_are_not_bench_results(tmp_path):
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps({"rows": []}))
+    with pytest.raises(ValueError, match="other.json.*missing profile, device"):
+        benchmarks.load_results([path])
+
+
+def test_committed_results_are_readable():
+    files = sorted((ROOT / "bench" / "results").glob("*.json"))
+    comparisons, scaling = benchmarks.load_results(files)
+    assert comparisons.empty == (not files)
+    if files:
+        assert (comparisons.ours_s > 0).all() and (comparisons.peer_s > 0).all()
+        assert set(comparisons.kernel) >= {"principal_angles", "srm.SRM", "abstraction.ccgp"}
