@@ -67,6 +67,17 @@ def test_rsm_consistency_pairs():
     np.testing.assert_allclose(sorted(out.numpy()), ref, atol=1e-12)
 
 
+@pytest.mark.parametrize("examples,units", [(11, 6), (60, 3)])   # both routes of gram_inner_products
+@pytest.mark.parametrize("method", ["pearson", "spearman"])
+@pytest.mark.parametrize("center", [True, False])
+def test_rsm_consistency_equals_pairwise_compare_rsms(examples, units, method, center):
+    x = torch.randn(2, 4, examples, units, generator=torch.Generator().manual_seed(8), dtype=torch.float64)
+    x[1] += 0.5 * x[0]                                   # correlated networks in the second sweep
+    r = rsm(x, center)
+    expected = torch.stack([compare_rsms(r[:, a], r[:, b], method) for a in range(4) for b in range(a)], -1)
+    torch.testing.assert_close(rsm_consistency(x, method, center), expected, rtol=1e-10, atol=1e-12)
+
+
 def test_rsm_invariant_to_unit_permutation_and_scale():
     x = _acts(20, 9, seed=7)
     perm = torch.randperm(9, generator=torch.Generator().manual_seed(0))

@@ -18,7 +18,8 @@ import torch
 
 from ..checks import check_tensor
 
-__all__ = ["centre_kernel", "centre_features", "kernel_alignment", "linear_cka", "pairwise_linear_cka"]
+__all__ = ["centre_kernel", "centre_features", "kernel_alignment", "linear_cka", "pairwise_linear_cka",
+           "gram_inner_products"]
 
 
 def _check(x: torch.Tensor, name: str) -> None:
@@ -133,14 +134,9 @@ def pairwise_linear_cka(x: torch.Tensor) -> torch.Tensor:
     """Linear CKA between every pair of networks' features over the same samples.
 
     The same values as ``linear_cka(x[..., i, :, :], x[..., j, :, :])`` for
-    every pair, with no loop over pairs. ``‖X_iᵀX_j‖²_F = <K_i, K_j>_F`` for
-    the centred Gram matrices ``K = X_c X_cᵀ``, so:
-
-    1. when it takes fewer operations (``n_samples (n_units + n_networks) <=
-       n_networks n_units²``), each network's Gram matrix is computed once and
-       one product of the flattened Gram matrices gives every ``<K_i, K_j>``;
-    2. otherwise one product of all networks' centred features side by side,
-       ``[X_1 ... X_n]ᵀ [X_1 ... X_n]``, holds every ``X_iᵀX_j`` as a block.
+    every pair, with no loop over pairs: ``CKA_ij = <K_i, K_j>_F /
+    (‖K_i‖_F ‖K_j‖_F)`` for the centred Gram matrices ``K = X_c X_cᵀ``, all
+    inner products from :func:`gram_inner_products`.
 
     Parameters
     ----------
@@ -151,10 +147,6 @@ def pairwise_linear_cka(x: torch.Tensor) -> torch.Tensor:
     torch.Tensor, shape (..., n_networks * (n_networks - 1) / 2), float64
         Pairs ``i > j`` in row order (as ``torch.tril_indices(n, n, -1)``).
 
-    Notes
-    -----
-    Memory: ``n_networks * n_samples**2`` (route 1) or
-    ``(n_networks * n_units)**2`` (route 2) float64 values.
     """
     _check(x, "x")
     if x.ndim < 3 or x.shape[-3] < 2:
@@ -162,16 +154,42 @@ def pairwise_linear_cka(x: torch.Tensor) -> torch.Tensor:
     n, m, p = x.shape[-3:]
     if m < 2:
         raise ValueError(f"x needs at least 2 samples, got {m}")
-    xc = centre_features(x.double())
-    if m * (p + n) <= n * p * p:                             # 1. Gram matrices (fewer flops)
-        gram = (xc @ xc.mT).flatten(-2)                      # (..., n, m*m)
-        inner = gram @ gram.mT                               # (..., n, n) = <K_i, K_j>
-    else:                                                    # 2. feature cross-products
-        side = xc.transpose(-3, -2).flatten(-2)              # (..., m, n*p)
-        blocks = (side.mT @ side).unflatten(-1, (n, p)).unflatten(-3, (n, p))   # (..., n, p, n, p)
-        inner = blocks.pow(2).sum((-3, -1))                  # (..., n, n) = ‖X_iᵀX_j‖²
+    inner = gram_inner_products(centre_features(x.double()))   # (..., n, n) = <K_i, K_j>
     norm = inner.diagonal(dim1=-2, dim2=-1).sqrt()           # ‖K_i‖_F = ‖X_iᵀX_i‖_F
     if bool((norm == 0).any()):
         raise ValueError("a network's features are constant over samples; its CKA is undefined")
     i, j = torch.tril_indices(n, n, offset=-1, device=x.device)
     return inner[..., i, j] / (norm[..., i] * norm[..., j])
+
+
+def gram_inner_products(x: torch.Tensor) -> torch.Tensor:
+    """``<X_i X_iᵀ, X_j X_jᵀ>_F = ‖X_iᵀ X_j‖²_F`` for every pair of networks, without a loop.
+
+    Two routes to the same numbers; the one with fewer operations is taken:
+
+    1. each network's Gram matrix ``X_i X_iᵀ`` once, then one product of the
+       flattened Gram matrices (when ``m (p + n) <= n p²``);
+    2. otherwise one product of all networks' features side by side,
+       ``[X_1 ... X_n]ᵀ [X_1 ... X_n]``, whose (i, j) block is ``X_iᵀ X_j``.
+
+    Parameters
+    ----------
+    x : torch.Tensor, shape (..., n, m, p)
+        n networks' (m samples, p units) matrices, used as given (centre or
+        normalise them first as the measure requires).
+
+    Returns
+    -------
+    torch.Tensor, shape (..., n, n)
+
+    Notes
+    -----
+    Memory: ``n m²`` (route 1) or ``(n p)²`` (route 2) values.
+    """
+    n, m, p = x.shape[-3:]
+    if m * (p + n) <= n * p * p:                             # 1. Gram matrices
+        gram = (x @ x.mT).flatten(-2)                        # (..., n, m*m)
+        return gram @ gram.mT
+    side = x.transpose(-3, -2).flatten(-2)                   # 2. (..., m, n*p)
+    blocks = (side.mT @ side).unflatten(-1, (n, p)).unflatten(-3, (n, p))   # (..., n, p, n, p)
+    return blocks.pow(2).sum((-3, -1))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 
 from ..checks import check_tensor
+from .cka import gram_inner_products
 
 __all__ = [
     "rsm",
@@ -209,8 +210,11 @@ def compare_rsms(a: torch.Tensor, b: torch.Tensor, method: str = "pearson") -> t
 def rsm_consistency(x: torch.Tensor, method: str = "pearson", center: bool = True) -> torch.Tensor:
     """Pairwise correlations between the networks' within-network RSMs (Fig. 3, bottom).
 
-    Each network's lower triangle is standardised once; one matrix product
-    then gives every pair, as ``compare_rsms`` of each pair would.
+    The same values as ``compare_rsms`` of each pair. Pearson never forms
+    the RSMs: the sums over their lower triangles follow from the activations
+    (steps in the code), which on (examples x units) activations with fewer
+    units than examples costs a fraction of building the RSMs. Spearman ranks
+    each network's lower triangle once.
 
     Parameters
     ----------
@@ -227,8 +231,22 @@ def rsm_consistency(x: torch.Tensor, method: str = "pearson", center: bool = Tru
     if method not in ("pearson", "spearman"):
         raise ValueError(f"method must be 'pearson' or 'spearman', got {method!r}")
     _check_networks(x)
-    tri = lower_triangle(rsm(x, center))                        # (..., n_networks, T)
-    z = _standardise(_rank(tri) if method == "spearman" else tri)
     n = x.shape[-3]
     i, j = torch.tril_indices(n, n, offset=-1, device=x.device)
-    return (z @ z.mT)[..., i, j]
+    if method == "spearman":
+        z = _standardise(_rank(lower_triangle(rsm(x, center))))    # (..., n_networks, T)
+        return (z @ z.mT)[..., i, j]
+    # Pearson over the lower triangles from sums over whole RSMs A = Z Zᵀ, never forming them:
+    # 1. sum_{k>l} A_kl = (sum A - tr A) / 2, with sum A = ‖Σ_k z_k‖² and A_kk = ‖z_k‖²;
+    # 2. sum_{k>l} A_kl B_kl = (<A, B>_F - Σ_k A_kk B_kk) / 2, <A, B>_F from gram_inner_products;
+    # 3. covariance and correlation over the T = m (m - 1) / 2 entries.
+    z = _row_normalise(x.double(), "x", center)                  # (..., n, m, p)
+    m = z.shape[-2]
+    diag = z.pow(2).sum(-1)                                      # (..., n, m): A_kk
+    tri_sum = (z.sum(-2).pow(2).sum(-1) - diag.sum(-1)) / 2      # (..., n)
+    tri_prod = (gram_inner_products(z) - diag @ diag.mT) / 2     # (..., n, n)
+    cov = tri_prod - tri_sum.unsqueeze(-1) * tri_sum.unsqueeze(-2) / (m * (m - 1) / 2)
+    var = cov.diagonal(dim1=-2, dim2=-1)
+    if bool((var <= 0).any()):
+        raise ValueError("an RSM's lower triangle is constant; its correlation is undefined")
+    return cov[..., i, j] / (var[..., i] * var[..., j]).sqrt()
