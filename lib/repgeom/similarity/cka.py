@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import torch
 
-from ..checks import check_tensor
+from ..checks import all_finite, check_tensor
 
 __all__ = ["centre_kernel", "centre_features", "kernel_alignment", "linear_cka", "pairwise_linear_cka",
            "gram_inner_products"]
@@ -48,6 +48,10 @@ def centre_kernel(k: torch.Tensor) -> torch.Tensor:
         Rows and columns sum to zero.
     """
     _check_kernel(k, "k")
+    return _double_centred(k)
+
+
+def _double_centred(k: torch.Tensor) -> torch.Tensor:
     return k - k.mean(-1, keepdim=True) - k.mean(-2, keepdim=True) + k.mean((-1, -2), keepdim=True)
 
 
@@ -85,15 +89,16 @@ def kernel_alignment(k1: torch.Tensor, k2: torch.Tensor) -> torch.Tensor:
     _check_kernel(k2, "k2")
     if k1.shape[-1] != k2.shape[-1]:
         raise ValueError(f"k1 and k2 must cover the same conditions, got {k1.shape[-1]} and {k2.shape[-1]}")
-    a = centre_kernel(k1.double())
-    b = centre_kernel(k2.double())
+    a = _double_centred(k1.double())
+    b = _double_centred(k2.double())
     na = a.flatten(-2).norm(dim=-1)
     nb = b.flatten(-2).norm(dim=-1)
-    if bool((na == 0).any()):
-        raise ValueError("k1 is constant after centring; its alignment is undefined")
-    if bool((nb == 0).any()):
-        raise ValueError("k2 is constant after centring; its alignment is undefined")
-    return (a * b).sum((-1, -2)) / (na * nb)
+    out = (a * b).sum((-1, -2)) / (na * nb)
+    if not all_finite(out):  # a zero norm: one of the kernels is constant after centring
+        for name, norm in (("k1", na), ("k2", nb)):
+            if bool((norm == 0).any()):
+                raise ValueError(f"{name} is constant after centring; its alignment is undefined")
+    return out
 
 
 def linear_cka(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
