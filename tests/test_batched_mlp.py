@@ -120,3 +120,11 @@ def test_expected_gradient_field_linear_and_relu_closed_form():
     torch.testing.assert_close(relu[0], ref)
     with pytest.raises(ValueError, match="axes"):
         expected_gradient_field(x, y, "relu", axes[:, :3], grid)
+
+
+def test_diverging_training_is_reported_with_its_step():
+    m = BatchedMLP(2, 5, [6], activations="relu", seed=2)
+    x = torch.randn(2, 7, 5) * 1e20
+    y = torch.sign(torch.randn(2, 7, 1))
+    with pytest.raises(FloatingPointError, match="non-finite at step .*learning rate"):
+        train_batched(m, lambda s: (x, y), 5, 1e30)

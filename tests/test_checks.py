@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from repgeom.checks import all_finite, check_tensor
+from repgeom.checks import all_finite, check_losses, check_tensor
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
@@ -33,3 +33,11 @@ def test_check_tensor_counts_the_bad_values():
     x[0, 0], x[1, 2] = float("nan"), float("inf")
     with pytest.raises(ValueError, match=r"x contains NaN or Inf \(2 values\)"):
         check_tensor(x, "x")
+
+
+def test_check_losses_names_the_first_bad_row():
+    history = torch.zeros(6, 3)
+    check_losses(history)
+    history[4, 1], history[5, 0] = float("inf"), float("nan")
+    with pytest.raises(FloatingPointError, match="at epoch 4; lower the learning rate"):
+        check_losses(history, "epoch")

@@ -422,3 +422,9 @@ def test_domains_need_exactly_one_input_transformation():
         routing.Domains(None, labels, torch.eye(4).expand(3, 4, 4))
     with pytest.raises(ValueError, match="dim"):
         routing.make_rotation_domains(2, 0, 3, seed=0)
+
+
+def test_diverging_training_is_reported_with_its_epoch():
+    spec = gdln.routing(3, hidden=6)
+    with pytest.raises(FloatingPointError, match="non-finite at epoch .*learning rate"):
+        gdln.train(spec, gdln.init_random(spec, [5], 0.5), 1e3, 20)

@@ -20,6 +20,7 @@ from typing import Callable, Sequence
 import torch
 from torch import nn
 
+from .checks import LOSS_CHECK_EVERY, check_losses
 from .train import progress
 
 __all__ = ["activation", "BatchedMLP", "train_batched", "bce_loss", "expected_gradient_field"]
@@ -250,23 +251,24 @@ def train_batched(
     bad = [s for s in snaps if s < 0 or s > steps]
     if bad:
         raise ValueError(f"snapshot_at must lie in [0, steps={steps}], got {sorted(bad)}")
-    losses = torch.empty(steps, model.n_models)
+    losses = torch.empty(steps, model.n_models, device=params[0].device)  # on the device: no sync per step
     if 0 in snaps and on_snapshot is not None:
         with torch.no_grad():
             on_snapshot(0, model)
     for step in progress(range(steps), desc=desc, total=steps):
         x, y = batch(step)
         loss = bce_loss(model(x), y)
-        if not bool(torch.isfinite(loss).all()):
-            raise FloatingPointError(f"loss became non-finite at step {step}; lower the learning rate")
         opt.zero_grad(set_to_none=True)
         loss.sum().backward()
         opt.step()
-        losses[step] = loss.detach().cpu()
-        if step + 1 in snaps and on_snapshot is not None:
+        losses[step] = loss.detach()
+        done = step + 1
+        if done in snaps or done == steps or done % LOSS_CHECK_EVERY == 0:
+            check_losses(losses[:done], "step")
+        if done in snaps and on_snapshot is not None:
             with torch.no_grad():
-                on_snapshot(step + 1, model)
-    return losses
+                on_snapshot(done, model)
+    return losses.cpu()
 
 
 def expected_gradient_field(

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import torch
 
+LOSS_CHECK_EVERY = 100
+"""Training loops test their loss history for NaN/Inf every this many steps (and at snapshots and the end)."""
+
 
 def check_tensor(x: torch.Tensor, name: str, min_dim: int = 0, *, floating: bool = True) -> torch.Tensor:
     """Return ``x`` if it is a finite (floating-point) tensor with at least ``min_dim`` dimensions.
@@ -33,3 +36,23 @@ def all_finite(x: torch.Tensor) -> bool:
     if not (x.is_floating_point() or x.is_complex()):
         return True
     return bool(torch.isfinite(x.sum())) or bool(torch.isfinite(x).all())
+
+
+def check_losses(history: torch.Tensor, unit: str = "step") -> None:
+    """Raise ``FloatingPointError`` naming the first non-finite entry of a loss history.
+
+    Training loops keep their losses on the device and call this now and then
+    (one synchronisation) instead of testing every step.
+
+    Parameters
+    ----------
+    history : torch.Tensor, shape (steps, ...)
+        Losses so far, one row per step (or epoch).
+    unit : str
+        What a row is, for the message ("step", "epoch").
+    """
+    if all_finite(history):
+        return
+    bad = ~torch.isfinite(history.reshape(history.shape[0], -1)).all(1)
+    first = int(torch.nonzero(bad)[0])
+    raise FloatingPointError(f"loss became non-finite at {unit} {first}; lower the learning rate")

@@ -89,16 +89,16 @@ def _train_loop(models, seeds, x, y, epochs, batch_size, make_optimizer, loss_fn
             snapshots[0].append(_cpu_state(model))
         model.train()
         for epoch in range(epochs):
-            total, count = 0.0, 0
+            total, count = torch.zeros((), dtype=torch.float64, device=dev), 0   # on the device: no sync per batch
             for xb, yb in _batches(x, y, batch_size, seed, epoch, augment):
                 xb, yb = xb.to(dev), yb.to(dev)
                 opt.zero_grad(set_to_none=True)
                 loss = loss_fn(model(xb), yb)
                 loss.backward()
                 opt.step()
-                total += loss.item() * xb.shape[0]
+                total += loss.detach().double() * xb.shape[0]
                 count += xb.shape[0]
-            losses[i, epoch] = total / count
+            losses[i, epoch] = total.cpu() / count
             if epoch + 1 in snapshots:
                 snapshots[epoch + 1].append(_cpu_state(model))
         model.eval()
@@ -130,7 +130,7 @@ def _train_vmap(models, seeds, x, y, epochs, batch_size, make_optimizer, loss_fn
     if 0 in snapshots:
         snapshots[0] = [unstack(i) for i in range(len(models))]
     for epoch in progress(range(epochs), desc=desc):
-        total = torch.zeros(len(models), dtype=torch.float64)
+        total = torch.zeros(len(models), dtype=torch.float64, device=dev)   # on the device: no sync per batch
         count = 0
         streams = [_batches(x, y, batch_size, s, epoch, augment) for s in seeds]
         for group in zip(*streams):
@@ -140,9 +140,9 @@ def _train_vmap(models, seeds, x, y, epochs, batch_size, make_optimizer, loss_fn
             loss = batched_loss(params, buffers, xb, yb)
             loss.sum().backward()
             opt.step()
-            total += loss.detach().double().cpu() * xb.shape[1]
+            total += loss.detach().double() * xb.shape[1]
             count += xb.shape[1]
-        losses[:, epoch] = total / count
+        losses[:, epoch] = total.cpu() / count
         if epoch + 1 in snapshots:
             snapshots[epoch + 1] = [unstack(i) for i in range(len(models))]
     for i, m in enumerate(models):

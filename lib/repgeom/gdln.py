@@ -26,6 +26,8 @@ from typing import Sequence
 
 import torch
 
+from .checks import LOSS_CHECK_EVERY, check_losses
+
 
 def _check_finite(name: str, t: torch.Tensor) -> None:
     if not torch.isfinite(t).all():
@@ -662,8 +664,9 @@ def train(
         with torch.no_grad():
             for t, g in zip(w, grads):
                 t.sub_(lr_t.view(shape) * g)
-        if not torch.isfinite(loss[:, epoch]).all():
-            raise FloatingPointError(f"loss diverged at epoch {epoch}; lower the learning rate")
+        if (epoch + 1) % LOSS_CHECK_EVERY == 0:
+            check_losses(loss[:, :epoch + 1].T, "epoch")
+    check_losses(loss.T, "epoch")
     return Trajectory(loss, terr, [t.detach() for t in w], snaps)
 
 

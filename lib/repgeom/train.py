@@ -8,6 +8,8 @@ an uninterrupted run's.
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -145,18 +147,19 @@ def fit(
     bar = progress(range(start, epochs), desc=desc, total=epochs, initial=start)
     for epoch in bar:
         model.train()
-        total, count = 0.0, 0
+        total, count = torch.zeros((), dtype=torch.float64, device=dev), 0   # on the device: no sync per batch
         for xb, yb in batches(epoch):
             xb, yb = xb.to(dev, non_blocking=True), yb.to(dev, non_blocking=True)
             optimizer.zero_grad(set_to_none=True)
             loss = loss_fn(model(xb), yb)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(f"loss became {loss.item()} at epoch {epoch}; lower the learning rate")
             loss.backward()
             optimizer.step()
-            total += loss.detach().item() * xb.shape[0]
+            total += loss.detach().double() * xb.shape[0]
             count += xb.shape[0]
-        record = {"epoch": epoch + 1, "loss": total / max(count, 1)}
+        mean_loss = float(total) / max(count, 1)
+        if not math.isfinite(mean_loss):
+            raise FloatingPointError(f"loss became {mean_loss} in epoch {epoch}; lower the learning rate")
+        record = {"epoch": epoch + 1, "loss": mean_loss}
         if evaluate is not None:
             model.eval()
             with torch.no_grad():
