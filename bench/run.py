@@ -1,6 +1,6 @@
 """Run every ``bench/bench_*.py`` entry and print one table (also written as JSON).
 
-    python bench/run.py [--profile quick|full] [--only NAME] [--no-scaling] [--record]
+    python bench/run.py [--profile quick|full] [--only NAME[,NAME...]] [--no-scaling] [--record]
 
 The JSON goes to ``_build/bench/bench-<profile>-<device>.json``; ``--record``
 also writes it to ``bench/results/`` (named after the profile and the machine),
@@ -39,7 +39,7 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", choices=runtime.PROFILES, default=runtime.profile())
-    parser.add_argument("--only", help="run only bench_<ONLY>.py")
+    parser.add_argument("--only", help="run only bench_<ONLY>.py (several: comma-separated)")
     parser.add_argument("--no-scaling", action="store_true", help="skip the scaling sweeps")
     parser.add_argument("--record", action="store_true", help="also write the JSON to bench/results/")
     args = parser.parse_args()
@@ -48,7 +48,7 @@ def main() -> int:
     rows: list[Row] = []
     sweeps: list[Row] = []
     for path in sorted(HERE.glob("bench_*.py")):
-        if args.only and path.stem != f"bench_{args.only}":
+        if args.only and path.stem.removeprefix("bench_") not in args.only.split(","):
             continue
         print(f"# {path.stem} ...", flush=True)
         module = _load(path)
