@@ -73,18 +73,12 @@ def test_similarity(device):
     _same(kernel_alignment(k.to(device), k.flip(0).to(device)), kernel_alignment(k, k.flip(0)), device)
 
 
-def _routing_spec(device: str) -> gdln.GDLN:
-    spec = gdln.routing(3, 6)
-    return gdln.GDLN(spec.widths, spec.edges, spec.paths.to(device), spec.gates.to(device, D),
-                     spec.x.to(device, D), spec.y.to(device, D), spec.scale).validate()
-
-
 @pytest.mark.parametrize("device", DEVICES)
 def test_gdln_training_and_theory(device):
     mask = gdln.trained_routes(3, 2).reshape(-1).to(D)
     runs = {}
     for dev in {"cpu", device}:
-        spec = _routing_spec(dev)
+        spec = gdln.routing(3, 6).to(dev, D)
         w = [t.to(dev) for t in gdln.init_random(gdln.routing(3, 6), [1, 2], 0.2)]
         runs[dev] = gdln.train(spec, w, 0.02, 40, mask=mask.to(dev))
     _same(runs[device].loss, runs["cpu"].loss, device)

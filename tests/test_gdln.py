@@ -428,3 +428,26 @@ def test_diverging_training_is_reported_with_its_epoch():
     spec = gdln.routing(3, hidden=6)
     with pytest.raises(FloatingPointError, match="non-finite at epoch .*learning rate"):
         gdln.train(spec, gdln.init_random(spec, [5], 0.5), 1e3, 20)
+
+
+def test_to_moves_tensors_and_keeps_the_structure():
+    spec = gdln.routing(3, hidden=6)
+    moved = spec.to("cpu", torch.float32)
+    assert moved.gates.dtype == moved.x.dtype == moved.y.dtype == torch.float32
+    assert moved.paths.dtype == torch.long and torch.equal(moved.paths, spec.paths)
+    assert moved.widths == spec.widths and moved.edges == spec.edges and moved.task_names == spec.task_names
+    torch.testing.assert_close(moved.y.double(), spec.y.double())
+    assert spec.x.dtype == D, "the original is left as it was"
+
+
+def test_route_error_means_against_masked_means():
+    from repgeom import routing
+    errors = torch.rand(3, 4, 4, generator=torch.Generator().manual_seed(0))
+    trained = torch.stack([gdln.trained_routes(4, k) for k in (1, 2, 4)])
+    on, off = routing.route_error_means(errors, trained)
+    for c in range(3):
+        assert on[c].item() == pytest.approx(errors[c][trained[c]].double().mean().item(), abs=1e-12)
+    assert off[0].item() == pytest.approx(errors[0][~trained[0]].double().mean().item(), abs=1e-12)
+    assert torch.isnan(off[2]), "no untrained route: NaN"
+    with pytest.raises(ValueError, match="bool"):
+        routing.route_error_means(errors, trained.float())

@@ -21,18 +21,17 @@ Conventions: data matrices are (samples, features); a weight matrix is
 from __future__ import annotations
 
 import math
+import dataclasses
 from dataclasses import dataclass
 from typing import Sequence
 
 import torch
 
-from .checks import LOSS_CHECK_EVERY, check_losses
+from .checks import LOSS_CHECK_EVERY, check_losses, check_tensor
 
 
 def _check_finite(name: str, t: torch.Tensor) -> None:
-    if not torch.isfinite(t).all():
-        bad = int((~torch.isfinite(t)).sum())
-        raise ValueError(f"{name} contains NaN or Inf ({bad} of {t.numel()} values); expected finite values")
+    check_tensor(t, name, floating=False)
 
 
 def _check_positive(name: str, value: float) -> None:
@@ -98,6 +97,11 @@ class GDLN:
     def item_independent(self) -> bool:
         """True when every gate is the same for all items of a task."""
         return bool((self.gates == self.gates[..., :1]).all())
+
+    def to(self, device: torch.device | str | None = None, dtype: torch.dtype | None = None) -> "GDLN":
+        """The same network with its tensors on ``device`` and gates/data in ``dtype`` (paths stay long)."""
+        return dataclasses.replace(self, paths=self.paths.to(device), gates=self.gates.to(device, dtype),
+                                   x=self.x.to(device, dtype), y=self.y.to(device, dtype))
 
     def validate(self) -> "GDLN":
         """Check shapes and values; returns self (raises ``ValueError``)."""
@@ -327,11 +331,20 @@ def xor_gdln(hidden: int = 128, dtype: torch.dtype = torch.float64, device: torc
 # --------------------------------------------------------------------------- init
 
 
+def haar_orthonormal(gauss: torch.Tensor) -> torch.Tensor:
+    """Orthonormal columns from Gaussian matrices (..., n, k), n >= k: Haar-distributed.
+
+    The Q of a QR decomposition, with the signs of R's diagonal moved into Q
+    (without that step Q is not uniformly distributed). Batched over leading axes.
+    """
+    q, r = torch.linalg.qr(gauss)
+    signs = torch.sign(torch.diagonal(r, dim1=-2, dim2=-1))
+    return q * torch.where(signs == 0, torch.ones_like(signs), signs).unsqueeze(-2)
+
+
 def _semi_orthogonal(rows: int, cols: int, gen: torch.Generator, dtype, device) -> torch.Tensor:
     """A (rows, cols) matrix with orthonormal rows or columns (whichever are fewer)."""
-    a = torch.randn(max(rows, cols), min(rows, cols), generator=gen, dtype=torch.float64)
-    q, r = torch.linalg.qr(a)
-    q = q * torch.sign(torch.diagonal(r)).where(torch.diagonal(r) != 0, torch.ones(()))
+    q = haar_orthonormal(torch.randn(max(rows, cols), min(rows, cols), generator=gen, dtype=torch.float64))
     q = q if rows >= cols else q.T
     return q.to(dtype=dtype, device=device)
 
@@ -650,7 +663,6 @@ def train(
     snaps = {}
     wanted = set(int(e) for e in snapshot_at)
     plan = _prefix_plan(spec.paths)
-    shape = [R] + [1, 1, 1]
     for epoch in range(epochs + 1):
         if epoch in wanted:
             snaps[epoch] = [t.detach().clone() for t in w]
@@ -660,14 +672,25 @@ def train(
         terr[:, epoch] = err.detach()
         if epoch == epochs:
             break
-        grads = torch.autograd.grad(per_net.sum(), w)
-        with torch.no_grad():
-            for t, g in zip(w, grads):
-                t.sub_(lr_t.view(shape) * g)
-        if (epoch + 1) % LOSS_CHECK_EVERY == 0:
-            check_losses(loss[:, :epoch + 1].T, "epoch")
+        gradient_step_(w, per_net, lr_t, loss[:, :epoch + 1], epoch)
     check_losses(loss.T, "epoch")
     return Trajectory(loss, terr, [t.detach() for t in w], snaps)
+
+
+def gradient_step_(params: Sequence[torch.Tensor], per_net: torch.Tensor, lr: torch.Tensor,
+                   history: torch.Tensor, epoch: int) -> None:
+    """One full-batch gradient-descent step of R independent networks, in place.
+
+    ``p <- p - lr[r] * d(per_net[r]) / dp`` for every parameter tensor (leading
+    axis R). Every ``LOSS_CHECK_EVERY`` epochs the loss history so far
+    (R, epoch + 1) is tested for NaN/Inf (one synchronisation).
+    """
+    grads = torch.autograd.grad(per_net.sum(), list(params))
+    with torch.no_grad():
+        for p, g in zip(params, grads):
+            p.sub_(lr.view(-1, *([1] * (p.ndim - 1))) * g)
+    if (epoch + 1) % LOSS_CHECK_EVERY == 0:
+        check_losses(history.T, "epoch")
 
 
 # --------------------------------------------------------------------------- ReLU XOR (Fig. 3)

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .gdln import _check_count, _check_finite, _semi_orthogonal
+from .checks import check_losses
+from .gdln import _check_count, _check_finite, _semi_orthogonal, gradient_step_, haar_orthonormal
 
 
 @dataclass(frozen=True)
@@ -108,10 +109,7 @@ def make_rotation_domains(M: int, dim: int, n_classes: int, seed: int,
     _check_count("dim", dim)
     _check_count("n_classes", n_classes, 2)
     gen = torch.Generator().manual_seed(seed)
-    gauss = torch.randn(M, dim, dim, generator=gen, dtype=torch.float64)
-    q, r = torch.linalg.qr(gauss.to(device))
-    signs = torch.sign(torch.diagonal(r, dim1=-2, dim2=-1))
-    rotations = q * torch.where(signs == 0, torch.ones_like(signs), signs).unsqueeze(-2)
+    rotations = haar_orthonormal(torch.randn(M, dim, dim, generator=gen, dtype=torch.float64).to(device))
     return Domains(None, _label_permutations(M, n_classes, gen), rotations)
 
 
@@ -132,6 +130,29 @@ class RoutingResult:
     loss: torch.Tensor
     train_error: torch.Tensor
     test_error: torch.Tensor
+
+
+def route_error_means(errors: torch.Tensor, trained: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each condition's mean error over its trained and over its untrained routes.
+
+    Parameters
+    ----------
+    errors : torch.Tensor
+        Shape (C, M, M), e.g. ``RoutingResult.test_error``.
+    trained : torch.Tensor
+        Bool, shape (C, M, M).
+
+    Returns
+    -------
+    (trained_mean, untrained_mean) : tuple of torch.Tensor
+        Float64 on the CPU, shape (C,) each; NaN for a condition without untrained routes.
+    """
+    if errors.shape != trained.shape or errors.ndim != 3 or trained.dtype != torch.bool:
+        raise ValueError(f"errors and trained must both be (C, M, M), trained bool; got {tuple(errors.shape)}, "
+                         f"{tuple(trained.shape)} {trained.dtype}")
+    err, on = errors.detach().double().cpu(), trained.cpu().double()
+    off = 1.0 - on
+    return (err * on).sum((1, 2)) / on.sum((1, 2)), (err * off).sum((1, 2)) / off.sum((1, 2))
 
 
 def _logits(xs: torch.Tensor, enc, hid, dec) -> torch.Tensor:
@@ -244,10 +265,8 @@ def train_image_routing(
         losses[:, epoch] = per_net.detach()
         if epoch == epochs:
             break
-        grads = torch.autograd.grad(per_net.sum(), params)
-        with torch.no_grad():
-            for p, g in zip(params, grads):
-                p.sub_(lr_v.view(-1, *([1] * (p.ndim - 1))) * g)
+        gradient_step_(params, per_net, lr_v, losses[:, :epoch + 1], epoch)
+    check_losses(losses.T, "epoch")
     with torch.no_grad():
         tr = _errors(x, y, domains, *params)
         te = _errors(x_test, y_test, domains, *params)
