@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
 
-from bench.harness import Row, compare
+from harness import Row, compare  # bench/run.py puts bench/ on the path
 from repgeom.abstraction import balanced_dichotomies, ccgp
 
 
@@ -55,8 +55,3 @@ def scaling(profile: str, device: torch.device) -> list[Row]:
                             lambda: _sklearn_ccgp(z.numpy(), dich.numpy()), device=device, reps=3,
                             scale=("conditions", conditions)))
     return rows
-
-
-if __name__ == "__main__":
-    for row in run("quick", torch.device("cpu")):
-        print(row.as_dict())

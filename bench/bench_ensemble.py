@@ -29,10 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-try:
-    from bench.harness import Row, compare
-except ImportError:  # run as bench/run.py puts bench/ itself on the path
-    from harness import Row, compare  # type: ignore[no-redef]
+from harness import Row, compare  # bench/run.py puts bench/ on the path
 from repgeom import tasks
 from repgeom.batched_mlp import BatchedMLP, activation, train_batched
 from repgeom.convnets import ConvNet, KeyedDropout
@@ -152,8 +149,3 @@ def run(profile: str, device: torch.device) -> list[Row]:
     if profile == "quick":
         return _convnet_rows(256, 16, 1, device, reps=2) + [_mlp_row(10, 30, 32, 300, 10, device, reps=3)]
     return _convnet_rows(50_000, 32, 1, device, reps=1) + [_mlp_row(40, 100, 120, 4000, 50, device, reps=2)]
-
-
-if __name__ == "__main__":
-    for row in run("quick", torch.device("cpu")):
-        print(row.as_dict())

@@ -12,38 +12,30 @@ import torch
 from repgeom import gdln
 from repgeom import gdln_theory as th
 
-try:
-    from bench.harness import Row, compare
-except ImportError:  # run as a script from bench/
-    from harness import Row, compare  # type: ignore[no-redef]
+from harness import Row, compare  # bench/run.py puts bench/ on the path
 
 
 def _routing_problem(M: int, reps: int, device: torch.device):
-    spec = gdln.routing(M, 64)
-    spec = gdln.GDLN(spec.widths, spec.edges, spec.paths.to(device), spec.gates.to(device, torch.float32),
-                     spec.x.to(device, torch.float32), spec.y.to(device, torch.float32), spec.scale).validate()
+    spec = gdln.routing(M, 64).to(device, torch.float32)
     mask = gdln.trained_routes(M, 4, device=device).reshape(-1).float()
     w = gdln.init_random(spec, list(range(reps)), 0.2)
     return spec, mask, w
 
 
+def _train_row(M: int, reps: int, epochs: int, device: torch.device, scale: tuple[str, float] | None = None) -> Row:
+    """Batched training of ``reps`` routing networks against a loop over them, one at a time."""
+    spec, mask, w = _routing_problem(M, reps, device)
+    singles = [[t[r:r + 1] for t in w] for r in range(reps)]
+    return compare("gdln.train (batched)", f"{reps} routing nets M={M}, {epochs} epochs",
+                   lambda: gdln.train(spec, w, 0.02, epochs, mask=mask), "loop over single networks",
+                   lambda: [gdln.train(spec, s, 0.02, epochs, mask=mask) for s in singles],
+                   device=device, reps=3, warmup=1, peer_device=str(device), scale=scale)
+
+
 def run(profile: str, device: torch.device) -> list[Row]:
     """Time batched vs looped training of routing networks (and the reduced theory vs scipy)."""
     reps, epochs = (10, 50) if profile == "quick" else (100, 500)
-    rows = []
-    for M in (7, 10):
-        spec, mask, w = _routing_problem(M, reps, device)
-        singles = [[t[r:r + 1] for t in w] for r in range(reps)]
-
-        def batched():
-            return gdln.train(spec, w, 0.02, epochs, mask=mask)
-
-        def looped():
-            return [gdln.train(spec, s, 0.02, epochs, mask=mask) for s in singles]
-
-        rows.append(compare("gdln.train (batched)", f"{reps} routing nets M={M}, {epochs} epochs", batched,
-                            "loop over single networks", looped, device=device, reps=3, warmup=1,
-                            peer_device=str(device)))
+    rows = [_train_row(M, reps, epochs, device) for M in (7, 10)]
 
     # Reduced dynamics: torch RK4 batched over init scales vs scipy solve_ivp one system at a time.
     import numpy as np
@@ -73,22 +65,4 @@ def run(profile: str, device: torch.device) -> list[Row]:
 
 def scaling(profile: str, device: torch.device) -> list[Row]:
     """Time against the number of networks trained together (routing M = 7, 50 epochs)."""
-    rows = []
-    for reps in (1, 4, 16, 64):
-        spec, mask, w = _routing_problem(7, reps, device)
-        singles = [[t[r:r + 1] for t in w] for r in range(reps)]
-        rows.append(compare(
-            "gdln.train (batched)", f"{reps} routing nets M=7, 50 epochs",
-            lambda: gdln.train(spec, w, 0.02, 50, mask=mask), "loop over single networks",
-            lambda: [gdln.train(spec, s, 0.02, 50, mask=mask) for s in singles],
-            device=device, reps=3, warmup=1, peer_device=str(device), scale=("networks", reps)))
-    return rows
-
-
-if __name__ == "__main__":
-    import sys as _sys
-
-    prof = _sys.argv[1] if len(_sys.argv) > 1 else "quick"
-    dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    for row in run(prof, dev):
-        print(f"{row.kernel:40s} {row.size:40s} ours {row.ours_s:.3f}s  {row.peer}: {row.peer_s:.3f}s  ratio {row.ratio:.2f}")
+    return [_train_row(7, reps, 50, device, scale=("networks", reps)) for reps in (1, 4, 16, 64)]

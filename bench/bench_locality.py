@@ -13,10 +13,7 @@ import numpy as np
 import torch
 from scipy.spatial.distance import cdist
 
-try:
-    from bench.harness import Row, compare
-except ImportError:  # run as bench/run.py puts bench/ itself on the path
-    from harness import Row, compare  # type: ignore[no-redef]
+from harness import Row, compare  # bench/run.py puts bench/ on the path
 from repgeom.locality import grid_distances, grid_prior, spatial_variance, wiring_cost
 
 
@@ -36,16 +33,17 @@ def numpy_wiring_cost(w: np.ndarray, d: np.ndarray) -> np.ndarray:
     return (np.abs(w) * d).sum((-2, -1))
 
 
+def _spatial_variance_row(n: int, side: int, device: torch.device, scale: tuple[str, float] | None = None) -> Row:
+    a = torch.rand(n, side * side, generator=torch.Generator().manual_seed(0))
+    a_np, a_dev = a.double().numpy(), a.to(device)
+    return compare("locality.spatial_variance", f"{n} maps on {side}x{side}", lambda: spatial_variance(a_dev, side),
+                   "numpy np.cov per image", lambda: numpy_spatial_variance(a_np, side), device=device, reps=3,
+                   scale=scale)
+
+
 def run(profile: str, device: torch.device) -> list[Row]:
     cases = [(1000, 7), (1000, 64)] if profile == "quick" else [(1000, 7), (1000, 64), (50000, 7)]
-    rows = []
-    for n, side in cases:
-        g = torch.Generator().manual_seed(0)
-        a = torch.rand(n, side * side, generator=g)
-        a_np, a_dev = a.double().numpy(), a.to(device)
-        rows.append(compare("locality.spatial_variance", f"{n} maps on {side}x{side}",
-                            lambda: spatial_variance(a_dev, side), "numpy np.cov per image",
-                            lambda: numpy_spatial_variance(a_np, side), device=device, reps=3))
+    rows = [_spatial_variance_row(n, side, device) for n, side in cases]
     for side in (7, 64):
         np.testing.assert_allclose(grid_prior(side, dtype=torch.float64).numpy(), scipy_prior(side), rtol=1e-12)
         rows.append(compare("locality.grid_prior", f"{side}x{side} grid ({side**4} entries), f64",
@@ -65,16 +63,4 @@ def run(profile: str, device: torch.device) -> list[Row]:
 
 def scaling(profile: str, device: torch.device) -> list[Row]:
     """Spatial variance against the number of maps (7 x 7 grid)."""
-    rows = []
-    for n in (100, 1000, 10000):
-        a = torch.rand(n, 49, generator=torch.Generator().manual_seed(0))
-        a_np, a_dev = a.double().numpy(), a.to(device)
-        rows.append(compare("locality.spatial_variance", f"{n} maps on 7x7", lambda: spatial_variance(a_dev, 7),
-                            "numpy np.cov per image", lambda: numpy_spatial_variance(a_np, 7), device=device,
-                            reps=3, scale=("maps", n)))
-    return rows
-
-
-if __name__ == "__main__":
-    for row in run("quick", torch.device("cpu")):
-        print(row.as_dict())
+    return [_spatial_variance_row(n, 7, device, scale=("maps", n)) for n in (100, 1000, 10000)]

@@ -19,10 +19,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-try:
-    from bench.harness import Row, compare
-except ImportError:  # run as bench/run.py puts bench/ itself on the path
-    from harness import Row, compare  # type: ignore[no-redef]
+from harness import Row, compare  # bench/run.py puts bench/ on the path
 from repgeom.similarity import inter_rsm, kernel_alignment, pairwise_linear_cka, rsm, rsm_consistency
 
 
@@ -73,10 +70,11 @@ def _agree(ours: torch.Tensor, peer: np.ndarray) -> None:
     np.testing.assert_allclose(ours.cpu().numpy(), peer, rtol=1e-6, atol=1e-6)
 
 
-def _rsa_rows(n_nets: int, m: int, n: int, device: torch.device, reps: int) -> list[Row]:
+def _rsa_cases(n_nets: int, m: int, n: int, device: torch.device) -> list[tuple]:
+    """(kernel, ours, peer name, peer) on seeded activations (n_nets, m, n)."""
     x = torch.randn(n_nets, m, n, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     xn, xd = x.numpy(), x.to(device)
-    cases = [
+    return [
         ("similarity.rsm", lambda: rsm(xd), "numpy z @ z.T (batched)", lambda: numpy_rsm(xn)),
         ("similarity.inter_rsm", lambda: inter_rsm(xd), "numpy leave-one-out", lambda: numpy_inter_rsm(xn)),
         ("similarity.rsm_consistency", lambda: rsm_consistency(xd), "numpy np.corrcoef of RSMs",
@@ -84,9 +82,12 @@ def _rsa_rows(n_nets: int, m: int, n: int, device: torch.device, reps: int) -> l
         ("similarity.pairwise_linear_cka", lambda: pairwise_linear_cka(xd), "numpy CKA, loop over pairs",
          lambda: _pairwise_cka(xn)),
     ]
+
+
+def _rsa_rows(n_nets: int, m: int, n: int, device: torch.device, reps: int) -> list[Row]:
     size = f"{n_nets} nets x {m} images x {n} units"
     rows = []
-    for kernel, ours, peer_name, peer in cases:
+    for kernel, ours, peer_name, peer in _rsa_cases(n_nets, m, n, device):
         _agree(ours(), peer())
         label = f"{n_nets * (n_nets - 1) // 2} pairs of {m} x {n}" if kernel.endswith("cka") else size
         rows.append(compare(kernel, label, ours, peer_name, peer, device=device, reps=reps))
@@ -121,21 +122,8 @@ def run(profile: str, device: torch.device) -> list[Row]:
 
 def scaling(profile: str, device: torch.device) -> list[Row]:
     """RSM consistency and pairwise CKA of 10 networks x 100 units against the number of examples."""
-    rows = []
-    for m in (80, 320, 1280):
-        x = torch.randn(10, m, 100, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-        xn, xd = x.numpy(), x.to(device)
-        for kernel, ours, peer_name, peer in (
-            ("similarity.rsm_consistency", lambda: rsm_consistency(xd), "numpy np.corrcoef of RSMs",
-             lambda: numpy_rsm_consistency(xn)),
-            ("similarity.pairwise_linear_cka", lambda: pairwise_linear_cka(xd), "numpy CKA, loop over pairs",
-             lambda: _pairwise_cka(xn)),
-        ):
-            rows.append(compare(kernel, f"10 nets x {m} examples x 100 units", ours, peer_name, peer,
-                                device=device, reps=3, scale=("examples", m)))
-    return rows
-
-
-if __name__ == "__main__":
-    for row in run("quick", torch.device("cpu")):
-        print(row.as_dict())
+    swept = ("similarity.rsm_consistency", "similarity.pairwise_linear_cka")
+    return [compare(kernel, f"10 nets x {m} examples x 100 units", ours, peer_name, peer, device=device, reps=3,
+                    scale=("examples", m))
+            for m in (80, 320, 1280)
+            for kernel, ours, peer_name, peer in _rsa_cases(10, m, 100, device) if kernel in swept]

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import torch
 
-from bench.harness import Row, compare
+from harness import Row, compare  # bench/run.py puts bench/ on the path
 from repgeom.srm import SRM
 from repgeom.srm_numpy import probabilistic_srm
+
+
+def _problem(n_nets: int, m: int, n: int, device: torch.device):
+    """Seeded activations (n_nets, m, n) and SRM's initial bases, on ``device`` and as numpy lists."""
+    x = torch.randn(n_nets, m, n, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    w0 = SRM(n_iter=10, seed=0).init_w(x)
+    return x.to(device), w0.to(device), list(x.numpy()), list(w0.numpy())
 
 
 def run(profile: str, device: torch.device) -> list[Row]:
     sizes = [(10, 800, 200)] if profile == "quick" else [(10, 800, 200), (10, 8000, 1000)]
     rows = []
     for n_nets, m, n in sizes:
-        g = torch.Generator().manual_seed(0)
-        x = torch.randn(n_nets, m, n, generator=g, dtype=torch.float64)
-        model = SRM(n_iter=10, seed=0)
-        w0 = model.init_w(x)
-        xs, w0s = list(x.numpy()), list(w0.numpy())
-        xd, w0d = x.to(device), w0.to(device)
+        xd, w0d, xs, w0s = _problem(n_nets, m, n, device)
         size = f"{n_nets} nets x {m} examples x {n} units, k={n}, 10 iters"
         rows.append(compare("srm.SRM", size, lambda: SRM(n_iter=10).fit(xd, w0=w0d), "numpy (same EM)",
                             lambda: probabilistic_srm(xs, w0s, 10), device=device, reps=3))
@@ -36,16 +38,8 @@ def scaling(profile: str, device: torch.device) -> list[Row]:
     """Time against the number of networks (200 units) and of units (10 networks); 800 examples, k = units."""
     rows = []
     for name, n_nets, n in [("networks", c, 200) for c in (2, 5, 10, 20)] + [("units", 10, u) for u in (50, 100, 400)]:
-        x = torch.randn(n_nets, 800, n, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-        w0 = SRM(n_iter=10, seed=0).init_w(x)
-        xs, w0s = list(x.numpy()), list(w0.numpy())
-        xd, w0d = x.to(device), w0.to(device)
+        xd, w0d, xs, w0s = _problem(n_nets, 800, n, device)
         rows.append(compare("srm.SRM", f"{n_nets} nets x 800 x {n}, 10 iters", lambda: SRM(n_iter=10).fit(xd, w0=w0d),
                             "numpy (same EM)", lambda: probabilistic_srm(xs, w0s, 10), device=device, reps=3,
                             scale=(name, n_nets if name == "networks" else n)))
     return rows
-
-
-if __name__ == "__main__":
-    for row in run("quick", torch.device("cpu")):
-        print(row.as_dict())

@@ -8,18 +8,14 @@ is what a researcher would write: one scipy call per pair.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import scipy.linalg
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import Row, compare  # noqa: E402
+from harness import Row, compare  # bench/run.py puts bench/ on the path
 
-from repgeom import resnet_connections as rc  # noqa: E402
-from repgeom import subspace as ss  # noqa: E402
+from repgeom import resnet_connections as rc
+from repgeom import subspace as ss
 
 
 def _weight_pairs(device: torch.device) -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -96,12 +92,3 @@ def scaling(profile: str, device: torch.device) -> list[Row]:
             lambda: [scipy.linalg.subspace_angles(a_np[i], b_np[i]) for i in range(count)],
             device=device, reps=3, scale=(name, count if name == "subspace pairs" else k)))
     return rows
-
-
-if __name__ == "__main__":
-    import os
-
-    dev = torch.device(os.environ.get("REPGEOM_DEVICE", "cpu"))
-    for row in run(os.environ.get("REPGEOM_PROFILE", "quick"), dev):
-        print(f"{row.kernel:18s} {row.size:55s} {row.device:5s} ours {row.ours_s:8.4f}s  "
-              f"{row.peer} {row.peer_s:8.4f}s  ratio {row.ratio:6.2f}")

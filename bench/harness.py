@@ -5,9 +5,9 @@ list[Row]`` (the chapters' problem sizes) and may define ``scaling(profile,
 device) -> list[Row]`` (a sweep over one size parameter, rows built with
 ``compare(..., scale=(name, value))``); both build their rows with
 :func:`compare`; ``bench/run.py`` collects them into one table and one JSON
-file. Timings: warm-up calls, then ``reps`` timed
-calls; the median and the spread (min-max) are reported, with
-``torch.cuda.synchronize()`` around GPU calls.
+file (one family: ``python bench/run.py --only NAME``). Timings: warm-up
+calls, then ``reps`` timed calls; the median and the spread (min-max) are
+reported, with ``torch.cuda.synchronize()`` around GPU calls.
 """
 from __future__ import annotations
 
