@@ -313,6 +313,8 @@ def load(
         raise ValueError(f"n must be a positive integer or None, got {n!r}")
     if subset_seed is not None and (isinstance(subset_seed, bool) or not isinstance(subset_seed, int) or subset_seed < 0):
         raise ValueError(f"subset_seed must be a non-negative integer or None, got {subset_seed!r}")
+    if n is None:
+        subset_seed = None  # no subset drawn: nothing to record
     if size is not None and (not isinstance(size, int) or size < 4):
         raise ValueError(f"size must be an integer >= 4 or None, got {size!r}")
     channels, height, width, classes = SHAPES[name]
@@ -329,7 +331,7 @@ def load(
         x, y = _to_tensors(ds, n, size, subset_seed)
         return _finish(x, y, classes, (channels, height, width), normalize,
                        requested=requested, used=requested, source=str(root), reason="",
-                       subset_seed=subset_seed if n is not None else None)
+                       subset_seed=subset_seed)
     except Exception as err:  # noqa: BLE001 - any failure means "not available here"
         if offline:
             why = f"not on disk under {root}; downloads disabled by REPGEOM_OFFLINE=1"
@@ -364,7 +366,7 @@ def load(
         real = used == requested
         return _finish(x, y, sub_classes, (channels, height, width), normalize,
                        requested=requested, used=used, source=source, reason="" if real else why,
-                       subset_seed=subset_seed if n is not None else None)
+                       subset_seed=subset_seed)
     raise DataUnavailable(f"{requested} is not available ({why}) and no stand-in loaded: {'; '.join(attempts)}")
 
 

@@ -310,6 +310,16 @@ class WeightSpaces:
         self.method = method
         self.store: dict[tuple[str, str, str], tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
 
+    @classmethod
+    def reuse(cls, spaces: "WeightSpaces | None", models: dict[str, nn.Module], method: str) -> "WeightSpaces":
+        """``spaces`` when given (it must cover every network of ``models``), else new ones for ``models``."""
+        if spaces is None:
+            return cls(models, method)
+        missing = [lab for lab in models if lab not in spaces.mods]
+        if missing:
+            raise ValueError(f"spaces does not cover networks {missing}")
+        return spaces
+
     def get(self, label: str, name: str, side: str) -> tuple[torch.Tensor, torch.Tensor]:
         """(basis, singular values): side "out" (u), "in" (channel v) or "in_flat" (flattened v)."""
         if name not in self.mods[label]:
@@ -369,10 +379,7 @@ def weight_alignment(
     list of PairResult
     """
     _check_models(models)
-    cache = spaces if spaces is not None else WeightSpaces(models, method)
-    missing = [lab for lab in models if lab not in cache.mods]
-    if missing:
-        raise ValueError(f"spaces does not cover networks {missing}")
+    cache = WeightSpaces.reuse(spaces, models, method)
     space = cache.get
 
     results = []
@@ -440,10 +447,7 @@ def activation_alignment(
     names = list(dict.fromkeys(c.source for c in connections))
     acts = {lab: capture_inputs(m, images, names, batch_size) for lab, m in models.items()}
     mods = {lab: _modules(m) for lab, m in models.items()}
-    cache = spaces if spaces is not None else WeightSpaces(models, "gram")
-    missing = [lab for lab in models if lab not in cache.mods]
-    if missing:
-        raise ValueError(f"spaces does not cover networks {missing}")
+    cache = WeightSpaces.reuse(spaces, models, "gram")
     results = []
     for conn in connections:
         per = {}
