@@ -11,8 +11,11 @@ condition-mean kernel with the target kernel (10 models quick, 40 full).
 Each peer is the textbook numpy expression (``np.corrcoef`` for the RSM
 consistency; Kornblith et al.'s feature-space formula for CKA, called once per
 pair as its reference code is), checked to agree with ours to 1e-6 before it
-is timed. rsatoolbox would compute the RSMs through its own dataset objects
-and is not a dependency; it is not timed here.
+is timed. Where rsatoolbox (the RSA toolbox of the field, in the ``[bench]``
+extra) is installed, the RSMs and their consistency are also timed against it,
+as a researcher would call it: one ``Dataset`` per network, ``calc_rdm(...,
+method="correlation")`` (its RDM is ``1 - RSM``), then ``compare(rdms, rdms,
+method="corr")``.
 """
 from __future__ import annotations
 
@@ -70,27 +73,64 @@ def _agree(ours: torch.Tensor, peer: np.ndarray) -> None:
     np.testing.assert_allclose(ours.cpu().numpy(), peer, rtol=1e-6, atol=1e-6)
 
 
+def _rsatoolbox_rdms(x: np.ndarray):
+    """rsatoolbox's correlation-distance RDMs of (nets, m, n) activations, one Dataset per network."""
+    from rsatoolbox.data import Dataset
+    from rsatoolbox.rdm import calc_rdm
+
+    return calc_rdm([Dataset(measurements=net) for net in x], method="correlation")
+
+
+def _rsatoolbox_consistency(x: np.ndarray) -> np.ndarray:
+    """Pearson correlation of every pair of networks' RDMs, rsatoolbox's ``compare(..., "corr")``."""
+    from rsatoolbox.rdm import compare as compare_rdms
+
+    rdms = _rsatoolbox_rdms(x)
+    return compare_rdms(rdms, rdms, method="corr")
+
+
+def _has_rsatoolbox() -> bool:
+    try:
+        import rsatoolbox  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _rsa_cases(n_nets: int, m: int, n: int, device: torch.device) -> list[tuple]:
-    """(kernel, ours, peer name, peer) on seeded activations (n_nets, m, n)."""
+    """(kernel, ours, peer name, peer, peer's result as ours) on seeded activations (n_nets, m, n)."""
     x = torch.randn(n_nets, m, n, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     xn, xd = x.numpy(), x.to(device)
-    return [
-        ("similarity.rsm", lambda: rsm(xd), "numpy z @ z.T (batched)", lambda: numpy_rsm(xn)),
-        ("similarity.inter_rsm", lambda: inter_rsm(xd), "numpy leave-one-out", lambda: numpy_inter_rsm(xn)),
+    same = lambda out: out  # noqa: E731
+    cases = [
+        ("similarity.rsm", lambda: rsm(xd), "numpy z @ z.T (batched)", lambda: numpy_rsm(xn), same),
+        ("similarity.inter_rsm", lambda: inter_rsm(xd), "numpy leave-one-out", lambda: numpy_inter_rsm(xn), same),
         ("similarity.rsm_consistency", lambda: rsm_consistency(xd), "numpy np.corrcoef of RSMs",
-         lambda: numpy_rsm_consistency(xn)),
+         lambda: numpy_rsm_consistency(xn), same),
         ("similarity.pairwise_linear_cka", lambda: pairwise_linear_cka(xd), "numpy CKA, loop over pairs",
-         lambda: _pairwise_cka(xn)),
+         lambda: _pairwise_cka(xn), same),
     ]
+    if _has_rsatoolbox():
+        pairs = np.tril_indices(n_nets, -1)
+        cases += [
+            ("similarity.rsm", lambda: rsm(xd), "rsatoolbox calc_rdm", lambda: _rsatoolbox_rdms(xn),
+             lambda rdms: 1 - rdms.get_matrices()),
+            ("similarity.rsm_consistency", lambda: rsm_consistency(xd), "rsatoolbox calc_rdm + compare",
+             lambda: _rsatoolbox_consistency(xn), lambda corr: corr[pairs]),
+        ]
+    return cases
 
 
 def _rsa_rows(n_nets: int, m: int, n: int, device: torch.device, reps: int) -> list[Row]:
     size = f"{n_nets} nets x {m} images x {n} units"
     rows = []
-    for kernel, ours, peer_name, peer in _rsa_cases(n_nets, m, n, device):
-        _agree(ours(), peer())
+    for kernel, ours, peer_name, peer, peer_as_ours in _rsa_cases(n_nets, m, n, device):
+        _agree(ours(), peer_as_ours(peer()))   # also the warm-up of both
         label = f"{n_nets * (n_nets - 1) // 2} pairs of {m} x {n}" if kernel.endswith("cka") else size
-        rows.append(compare(kernel, label, ours, peer_name, peer, device=device, reps=reps))
+        # rsatoolbox takes about 30 s per call at the full size on 2 cores: time it once there
+        slow = peer_name.startswith("rsatoolbox") and m > 1000
+        rows.append(compare(kernel, label, ours, peer_name, peer, device=device, reps=1 if slow else reps,
+                            warmup=0))
     return rows
 
 
@@ -126,4 +166,5 @@ def scaling(profile: str, device: torch.device) -> list[Row]:
     return [compare(kernel, f"10 nets x {m} examples x 100 units", ours, peer_name, peer, device=device, reps=3,
                     scale=("examples", m))
             for m in (80, 320, 1280)
-            for kernel, ours, peer_name, peer in _rsa_cases(10, m, 100, device) if kernel in swept]
+            for kernel, ours, peer_name, peer, _ in _rsa_cases(10, m, 100, device)
+            if kernel in swept and peer_name.startswith("numpy")]

@@ -3,8 +3,9 @@
     python bench/run.py [--profile quick|full] [--only NAME[,NAME...]] [--no-scaling] [--record]
 
 The JSON goes to ``_build/bench/bench-<profile>-<device>.json``; ``--record``
-also writes it to ``bench/results/`` (named after the profile and the machine),
-where the book's Performance page reads committed measurements.
+also writes it to ``bench/results/`` (named after the profile, the machine and,
+with ``--only``, the families run, so recording one family at a time keeps the
+others), where the book's Performance page reads committed measurements.
 """
 from __future__ import annotations
 
@@ -77,7 +78,8 @@ def main() -> int:
     targets = [out / f"bench-{args.profile}-{device.type}.json"]
     if args.record:
         machine = re.sub(r"[^a-z0-9]+", "-", (gpu or f"cpu-{os.cpu_count()}-cores").lower()).strip("-")
-        targets.append(HERE / "results" / f"{args.profile}-{machine}.json")
+        families = "-" + "-".join(sorted(args.only.split(","))) if args.only else ""
+        targets.append(HERE / "results" / f"{args.profile}-{machine}{families}.json")
     for path in targets:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(payload, indent=2) + "\n")

@@ -39,6 +39,16 @@ def test_a_run_recorded_twice_is_read_once(tmp_path):
     assert comparisons.file.tolist() == ["a.json"]
 
 
+def test_a_later_run_replaces_only_the_measurements_it_repeats(tmp_path):
+    old = [compare(k, "tiny", lambda: None, "peer", lambda: None, reps=1) for k in ("a", "b")]
+    new = compare("b", "tiny", lambda: None, "peer", lambda: None, reps=1)
+    (tmp_path / "new.json").write_text(json.dumps(_payload([new], [], date="2026-11-26T00:00:00+00:00")))
+    (tmp_path / "old.json").write_text(json.dumps(_payload(old, [])))
+    comparisons, _ = benchmarks.load_results([tmp_path / "new.json", tmp_path / "old.json"])
+    assert sorted(zip(comparisons.kernel, comparisons.file)) == [("a", "old.json"), ("b", "new.json")]
+    assert comparisons.set_index("kernel").loc["b", "ours_s"] == new.ours_s
+
+
 def test_gpu_runs_are_named_by_their_gpu(tmp_path):
     path = tmp_path / "gpu.json"
     path.write_text(json.dumps(_payload([], [], gpu="NVIDIA H100 80GB HBM3", device="cuda")))

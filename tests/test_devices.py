@@ -14,7 +14,7 @@ from repgeom import abstraction, gdln, locality, routing, subspace
 from repgeom import gdln_theory as th
 from repgeom.batched_mlp import BatchedMLP, train_batched
 from repgeom.features import penultimate_features
-from repgeom.similarity import kernel_alignment, pairwise_linear_cka, rsm_consistency
+from repgeom.similarity import gram, kernel_alignment, pairwise_linear_cka, rsm_consistency
 from repgeom.srm import SRM
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
@@ -71,6 +71,8 @@ def test_similarity(device):
     _same(pairwise_linear_cka(x.to(device)), pairwise_linear_cka(x), device)
     k = x @ x.mT
     _same(kernel_alignment(k.to(device), k.flip(0).to(device)), kernel_alignment(k, k.flip(0)), device)
+    wide = torch.randn(2, 1100, 260, generator=_gen(8), dtype=D)   # large enough for gram's row bands
+    _same(gram(wide.to(device)), gram(wide), device)
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -43,7 +43,9 @@ def load_results(files: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
     -------
     (comparisons, scaling) : tuple of pandas.DataFrame
         Columns ``MACHINE_FIELDS + ROW_FIELDS``; times in seconds (median of
-        the repetitions), ``ratio`` = peer time / our time.
+        the repetitions), ``ratio`` = peer time / our time. A measurement
+        repeated by a later run (same machine, profile, kernel, size, peer and
+        scale point) is shown once, from the latest run.
 
     Raises
     ------
@@ -67,4 +69,12 @@ def load_results(files: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
             for row in payload.get(key, []):
                 tables[key].append({**meta, **{k: row.get(k) for k in ROW_FIELDS}})
     columns = list(MACHINE_FIELDS + ROW_FIELDS)
-    return (pd.DataFrame(tables["rows"], columns=columns), pd.DataFrame(tables["scaling"], columns=columns))
+    return tuple(_latest(pd.DataFrame(tables[key], columns=columns)) for key in ("rows", "scaling"))
+
+
+def _latest(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per measurement: the latest run's, in the order the rows were read."""
+    same = ["machine", "device", "profile", "kernel", "size", "peer", "scale", "scale_value"]
+    order = table.assign(_read=range(len(table))).sort_values("date", kind="stable")
+    keep = order.drop_duplicates(same, keep="last").sort_values("_read").drop(columns="_read")
+    return keep.reset_index(drop=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import torch
 
 from ..checks import all_finite, check_tensor
+from .gram_matrix import _gram
 
 __all__ = ["centre_kernel", "centre_features", "kernel_alignment", "linear_cka", "pairwise_linear_cka",
            "gram_inner_products"]
@@ -193,8 +194,8 @@ def gram_inner_products(x: torch.Tensor) -> torch.Tensor:
     """
     n, m, p = x.shape[-3:]
     if m * (p + n) <= n * p * p:                             # 1. Gram matrices
-        gram = (x @ x.mT).flatten(-2)                        # (..., n, m*m)
-        return gram @ gram.mT
+        grams = _gram(x).flatten(-2)                         # (..., n, m*m)
+        return grams @ grams.mT
     side = x.transpose(-3, -2).flatten(-2)                   # 2. (..., m, n*p)
-    blocks = (side.mT @ side).unflatten(-1, (n, p)).unflatten(-3, (n, p))   # (..., n, p, n, p)
+    blocks = _gram(side.mT).unflatten(-1, (n, p)).unflatten(-3, (n, p))   # (..., n, p, n, p)
     return blocks.pow(2).sum((-3, -1))

@@ -12,6 +12,7 @@ import torch
 
 from ..checks import check_tensor
 from .cka import gram_inner_products
+from .gram_matrix import _gram
 
 __all__ = [
     "rsm",
@@ -56,7 +57,7 @@ def rsm(x: torch.Tensor, center: bool = True) -> torch.Tensor:
         ``out[..., a, b] = corr(x[..., a, :], x[..., b, :])``.
     """
     z = _row_normalise(_check(x, "x"), "x", center)
-    return z @ z.transpose(-1, -2)
+    return _gram(z)
 
 
 def cross_rsm(x: torch.Tensor, y: torch.Tensor, center: bool = True) -> torch.Tensor:
