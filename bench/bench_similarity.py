@@ -130,7 +130,7 @@ def _rsa_rows(n_nets: int, m: int, n: int, device: torch.device, reps: int) -> l
         # rsatoolbox takes about 30 s per call at the full size on 2 cores: time it once there
         slow = peer_name.startswith("rsatoolbox") and m > 1000
         rows.append(compare(kernel, label, ours, peer_name, peer, device=device, reps=1 if slow else reps,
-                            warmup=0))
+                            warmup=0 if slow else 1))
     return rows
 
 
@@ -152,7 +152,7 @@ def _alignment_row(n_models: int, p: int, dim: int, device: torch.device) -> Row
 
 
 def run(profile: str, device: torch.device) -> list[Row]:
-    rows = _rsa_rows(10, 80, 100, device, reps=5)
+    rows = _rsa_rows(10, 80, 100, device, reps=20)   # about a millisecond each: many repetitions
     rows.append(_alignment_row(10, 4, 32, device))
     if profile != "quick":
         rows += _rsa_rows(10, 2000, 1000, device, reps=2)

@@ -25,9 +25,12 @@ def _reference_step(w1: torch.Tensor, ro: torch.Tensor, x, y, act, lr):
     return (w - lr * w.grad).detach(), loss.item()
 
 
-@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
-def test_batched_equals_one_at_a_time(optimizer):
-    acts = ["tanh", "relu", "relu_cap:1", "relu_shift:0.3"]
+@pytest.mark.parametrize("optimizer, acts", [
+    ("sgd", ["tanh", "relu", "relu_cap:1", "relu_shift:0.3"]),
+    ("adam", ["tanh", "relu", "relu_cap:1", "relu_shift:0.3"]),
+    ("sgd", ["relu", "tanh", "relu", "tanh"]),          # interleaved: each model keeps its own activation
+])
+def test_batched_equals_one_at_a_time(optimizer, acts):
     big = BatchedMLP(4, 6, [8], activations=acts, seed=5)
     g = torch.Generator().manual_seed(0)
     xs = torch.randn(3, 4, 10, 6, generator=g)

@@ -1,7 +1,7 @@
 """Command line: list the book's chapters, run one headless, export notebooks.
 
     python -m repgeom list
-    python -m repgeom run CHAPTER [--profile quick|full] [--device auto|cpu|cuda]
+    python -m repgeom run CHAPTER [--profile quick|full] [--device auto|cpu|cuda] [--torch-profile CELL [--trace]]
     python -m repgeom notebooks --out DIR
 """
 from __future__ import annotations
@@ -107,6 +107,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         os.environ["REPGEOM_DEVICE"] = args.device
     runtime.configure()  # fail early, with one line, on a bad setting
     nb = jupytext.read(path)
+    profiled = None
+    if args.torch_profile is not None:
+        from .profiling import profile_around
+
+        stem = root / "_build" / "profile" / f"{args.chapter}-cell{args.torch_profile}-{os.environ['REPGEOM_PROFILE']}"
+        try:
+            profiled = profile_around(nb, args.torch_profile, stem, trace=args.trace)
+        except ValueError as err:
+            raise SystemExit(f"error: {err}")
     client = nbclient.NotebookClient(nb, timeout=None, kernel_name="python3",
                                      resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
@@ -118,9 +127,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: chapter {args.chapter} failed: {last}", file=sys.stderr)
         return 1
     finally:
+        if profiled is not None:  # drop the profiler's start and stop cells: indices as in the chapter again
+            del nb.cells[args.torch_profile + 2], nb.cells[args.torch_profile]
         if args.save_notebook:
             jupytext.write(nb, args.save_notebook)
     print(f"done in {time.perf_counter() - start:.0f} s")
+    from .profiling import cell_times
+
+    print("slowest cells (index: seconds, first comment or line; profile one with --torch-profile INDEX):")
+    for cell in cell_times(nb)[:args.slowest]:
+        print(f"  {cell.index:3d}: {cell.seconds:7.1f} s  {cell.label}")
+    if profiled is not None:
+        print(f"torch.profiler of cell {args.torch_profile}: {profiled.table}"
+              + (f" and {profiled.trace} (Chrome trace)" if profiled.trace else ""))
     from . import claims
 
     table = claims.load_outcomes()
@@ -155,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--profile", choices=runtime.PROFILES)
     run.add_argument("--device", help="auto, cpu, cuda or cuda:N")
     run.add_argument("--save-notebook", help="also write the executed notebook here (.ipynb)")
+    run.add_argument("--slowest", type=int, default=5, help="how many of the slowest cells to list (default 5)")
+    run.add_argument("--torch-profile", type=int, metavar="CELL",
+                     help="run torch.profiler around this cell (index as listed); tables in _build/profile/")
+    run.add_argument("--trace", action="store_true", help="with --torch-profile: also write the Chrome trace")
     run.set_defaults(func=cmd_run)
     args = parser.parse_args(argv)
     try:

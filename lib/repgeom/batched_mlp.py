@@ -120,10 +120,12 @@ class BatchedMLP(nn.Module):
         if len(names) != n_models:
             raise ValueError(f"activations must be one name or {n_models} names, got {len(names)}")
         self.act_names = names
-        self._groups = {}
-        for i, a in enumerate(names):
-            activation(a)  # validate
-            self._groups.setdefault(a, []).append(i)
+        groups = list(dict.fromkeys(names))                 # distinct activations, first-seen order
+        self._act_fns = [activation(a) for a in groups]     # also validates the names
+        member_of = torch.tensor([groups.index(a) for a in names])
+        # (groups, n_models, 1, 1): which models use each activation (not saved with the weights)
+        self.register_buffer("_act_masks", (member_of == torch.arange(len(groups))[:, None])[..., None, None],
+                             persistent=False)
         self.n_models, self.d_in, self.widths, self.n_out = n_models, d_in, widths, n_out
         self.readout_kind = readout
         dims = [d_in, *widths]
@@ -149,12 +151,11 @@ class BatchedMLP(nn.Module):
             self.to(device)
 
     def _act(self, pre: torch.Tensor) -> torch.Tensor:
-        if len(self._groups) == 1:
-            return activation(self.act_names[0])(pre)
-        out = torch.empty_like(pre)
-        for name, idx in self._groups.items():
-            ix = torch.tensor(idx, device=pre.device)
-            out[ix] = activation(name)(pre[ix])
+        # Each distinct activation on every model, then a select by model: a few elementwise
+        # kernels, no index tensors or scatters (which dominated profiles of mixed sweeps).
+        out = self._act_fns[0](pre)
+        for fn, mask in zip(self._act_fns[1:], self._act_masks[1:]):
+            out = torch.where(mask, fn(pre), out)
         return out
 
     def _check_x(self, x: torch.Tensor) -> None:
