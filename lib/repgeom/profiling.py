@@ -124,7 +124,7 @@ def profile_around(nb: nbformat.NotebookNode, index: int, stem: Path, top: int =
 def write_profile(profiler: torch.profiler.profile, stem: str, top: int = 30, trace: bool = False) -> str:
     """Stop ``profiler``; write its operator table (``stem.txt``) and, if ``trace``, its Chrome trace (``stem.json``)."""
     profiler.__exit__(None, None, None)
-    sort_by = "self_cuda_time_total" if torch.cuda.is_available() else "self_cpu_time_total"
+    sort_by = "self_device_time_total" if torch.cuda.is_available() else "self_cpu_time_total"
     table = profiler.key_averages(group_by_input_shape=True).table(sort_by=sort_by, row_limit=top,
                                                                     max_name_column_width=50)
     Path(stem).with_suffix(".txt").write_text(table + "\n")
