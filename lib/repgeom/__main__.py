@@ -106,6 +106,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.device:
         os.environ["REPGEOM_DEVICE"] = args.device
     runtime.configure()  # fail early, with one line, on a bad setting
+    if args.slowest < 0:
+        raise SystemExit(f"error: --slowest must be 0 or more cells, got {args.slowest}")
     nb = jupytext.read(path)
     profiled = None
     if args.torch_profile is not None:
