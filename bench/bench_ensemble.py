@@ -19,6 +19,11 @@ see the same data and take the same number of optimiser steps.
   same initial weights on the same batches; both are checked to end with the
   same weights. Quick: 10 models, 30-d inputs, width 32, 300 steps of 40
   samples; full: 40 models, 100-d, width 120, 4000 steps of 200 samples.
+* ``train.fit(..., autocast=torch.bfloat16, channels_last=True)`` against the
+  same ``train.fit`` in float32 (how the chapters train), on the
+  communication-subspaces chapter's ResNet-18 recipe (Adam, 1e-3; full: 64 px
+  images in batches of 256, quick: 32 px in batches of 32), on CUDA only:
+  mixed precision is a GPU tensor-core feature and not what one runs on a CPU.
 """
 from __future__ import annotations
 
@@ -27,10 +32,11 @@ from typing import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
+import torchvision
 from torch import nn
 
 from harness import Row, compare  # bench/run.py puts bench/ on the path
-from repgeom import tasks
+from repgeom import tasks, train
 from repgeom.batched_mlp import BatchedMLP, activation, train_batched
 from repgeom.convnets import ConvNet, KeyedDropout
 from repgeom.ensemble import choose_strategy, train_ensemble
@@ -145,7 +151,34 @@ def _mlp_row(n_models: int, dim: int, width: int, steps: int, per_cluster: int, 
                    peer_device=str(device))
 
 
+def mixed_precision_row(n_images: int, image_size: int, batch_size: int, device: torch.device, reps: int) -> Row:
+    """One epoch of ResNet-18 training, bfloat16 autocast + channels-last against float32."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(n_images, 3, image_size, image_size, generator=g)
+    y = torch.randint(0, 10, (n_images,), generator=g)
+
+    def fit(**fast) -> Callable[[], object]:
+        def go() -> nn.Module:
+            torch.manual_seed(0)
+            net = torchvision.models.resnet18(num_classes=10).to(device)
+            opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+            train.fit(net, lambda e: train.epoch_batches(x, y, batch_size, seed=0, epoch=e, device=device),
+                      F.cross_entropy, opt, 1, desc="bench", **fast)
+            return net
+        return go
+
+    size = f"ResNet-18, 1 ep x {n_images} imgs {image_size}px, batch {batch_size}"
+    return compare("train.fit (bf16 + channels-last)", size, fit(autocast=torch.bfloat16, channels_last=True),
+                   "train.fit float32", fit(), device=device, reps=reps, warmup=1, peer_device=str(device))
+
+
 def run(profile: str, device: torch.device) -> list[Row]:
     if profile == "quick":
-        return _convnet_rows(256, 16, 1, device, reps=2) + [_mlp_row(10, 30, 32, 300, 10, device, reps=3)]
-    return _convnet_rows(50_000, 32, 1, device, reps=1) + [_mlp_row(40, 100, 120, 4000, 50, device, reps=2)]
+        rows = _convnet_rows(256, 16, 1, device, reps=2) + [_mlp_row(10, 30, 32, 300, 10, device, reps=3)]
+        amp = (512, 32, 32)
+    else:
+        rows = _convnet_rows(50_000, 32, 1, device, reps=1) + [_mlp_row(40, 100, 120, 4000, 50, device, reps=2)]
+        amp = (10_240, 64, 256)
+    if device.type == "cuda":
+        rows.append(mixed_precision_row(*amp, device, reps=3))
+    return rows

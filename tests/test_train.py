@@ -58,3 +58,47 @@ def test_diverging_loss_is_reported():
     opt = torch.optim.SGD(model.parameters(), lr=1e6)
     with pytest.raises(FloatingPointError, match="learning rate"):
         train.fit(model, batches, lambda out, y: (out ** 2).sum() * 1e30, opt, 5)
+
+
+def _small_cnn(seed=0):
+    runtime.seed_everything(seed)
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 4))
+    g = torch.Generator().manual_seed(2)
+    x, y = torch.randn(48, 3, 12, 12, generator=g), torch.randint(0, 4, (48,), generator=g)
+    return model, torch.optim.SGD(model.parameters(), lr=0.05), (lambda e: train.epoch_batches(x, y, 16, seed=0, epoch=e))
+
+
+def test_channels_last_trains_to_the_same_weights():
+    ref, opt, batches = _small_cnn()
+    train.fit(ref, batches, nn.functional.cross_entropy, opt, 3)
+    cl, opt, batches = _small_cnn()
+    train.fit(cl, batches, nn.functional.cross_entropy, opt, 3, channels_last=True)
+    assert cl[0].weight.is_contiguous(memory_format=torch.channels_last)
+    for a, b in zip(ref.parameters(), cl.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_bfloat16_autocast_runs_the_forward_in_bfloat16_and_keeps_float32_weights():
+    seen = []
+
+    def loss_fn(logits, y):
+        seen.append(logits.dtype)
+        return nn.functional.cross_entropy(logits, y)
+
+    ref, opt, batches = _small_cnn()
+    ref_hist = train.fit(ref, batches, nn.functional.cross_entropy, opt, 20)
+    model, opt, batches = _small_cnn()
+    hist = train.fit(model, batches, loss_fn, opt, 20, autocast=torch.bfloat16)
+    assert set(seen) == {torch.bfloat16}
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    assert hist.column("loss")[-1] < hist.column("loss")[0]
+    # bfloat16 keeps 8 bits of mantissa: close to the float32 run, but not equal to it
+    first, ref_first = hist.column("loss")[0], ref_hist.column("loss")[0]
+    assert first != ref_first and abs(first - ref_first) < 0.05 * ref_first
+
+
+def test_rejects_float16_autocast():
+    model, opt, batches = _small_cnn()
+    with pytest.raises(ValueError, match="float16 would need loss scaling"):
+        train.fit(model, batches, nn.functional.cross_entropy, opt, 1, autocast=torch.float16)

@@ -111,6 +111,8 @@ def fit(
     evaluate: Callable[[nn.Module], dict] | None = None,
     on_epoch_end: Callable[[int, nn.Module], None] | None = None,
     desc: str = "training",
+    autocast: torch.dtype | None = None,
+    channels_last: bool = False,
 ) -> History:
     """Train ``model`` for ``epochs`` epochs, resuming from ``checkpoint`` if it exists.
 
@@ -132,6 +134,15 @@ def fit(
         model is put in eval mode for it and back in train mode after).
     on_epoch_end : callable, optional
         ``on_epoch_end(epoch, model)``, e.g. to keep snapshots.
+    autocast : torch.bfloat16, optional
+        Run the forward pass and the loss under ``torch.autocast`` with this
+        dtype (weights, gradients and optimiser state stay float32; bfloat16
+        needs no loss scaling). Off by default: the chapters train in float32,
+        and a chapter may switch it on only where the representations it
+        measures do not change beyond seed-to-seed variation.
+    channels_last : bool
+        Put the model and its 4-d inputs in channels-last memory format (faster
+        convolutions on tensor-core GPUs; the same numbers up to rounding).
 
     Returns
     -------
@@ -139,7 +150,12 @@ def fit(
     """
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0, got {epochs}")
+    if autocast not in (None, torch.bfloat16):
+        raise ValueError(f"autocast must be None or torch.bfloat16 (float16 would need loss scaling), got {autocast}")
     dev = next(model.parameters()).device
+    memory = torch.channels_last if channels_last else torch.preserve_format
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
     start, history = 0, History()
     path = Path(checkpoint) if checkpoint is not None else None
     if path is not None and path.is_file():
@@ -150,8 +166,11 @@ def fit(
         total, count = torch.zeros((), dtype=torch.float64, device=dev), 0   # on the device: no sync per batch
         for xb, yb in batches(epoch):
             xb, yb = xb.to(dev, non_blocking=True), yb.to(dev, non_blocking=True)
+            if channels_last and xb.ndim == 4:
+                xb = xb.contiguous(memory_format=memory)
             optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(xb), yb)
+            with torch.autocast(dev.type, dtype=autocast or torch.float32, enabled=autocast is not None):
+                loss = loss_fn(model(xb), yb)
             loss.backward()
             optimizer.step()
             total += loss.detach().double() * xb.shape[0]
