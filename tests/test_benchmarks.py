@@ -69,3 +69,17 @@ def test_committed_results_are_readable():
     if files:
         assert (comparisons.ours_s > 0).all() and (comparisons.peer_s > 0).all()
         assert set(comparisons.kernel) >= {"principal_angles", "srm.SRM", "abstraction.ccgp"}
+
+
+def test_precision_checks_are_read_and_checked(tmp_path):
+    folder = tmp_path / "bench" / "results" / "precision"
+    folder.mkdir(parents=True)
+    record = {"machine": "CPU, 2 cores", "profile": "quick", "data": "d", "epochs": 2, "cka_precision": [0.9, 0.8],
+              "cka_seed": [0.85], "verdict": "beyond", "commit": "abc", "date": "2026-11-25T00:00:00+00:00"}
+    (folder / "quick-cpu.json").write_text(json.dumps(record))
+    table = benchmarks.load_precision_checks(tmp_path)
+    assert table.shape[0] == 1 and table.iloc[0].cka_precision == [0.9, 0.8]
+    assert benchmarks.load_precision_checks(tmp_path / "nothing").empty
+    (folder / "broken.json").write_text(json.dumps({"profile": "quick"}))
+    with pytest.raises(ValueError, match="broken.json.*missing machine"):
+        benchmarks.load_precision_checks(tmp_path)

@@ -78,3 +78,31 @@ def _latest(table: pd.DataFrame) -> pd.DataFrame:
     order = table.assign(_read=range(len(table))).sort_values("date", kind="stable")
     keep = order.drop_duplicates(same, keep="last").sort_values("_read").drop(columns="_read")
     return keep.reset_index(drop=True)
+
+
+PRECISION_FIELDS = ("machine", "profile", "data", "epochs", "cka_precision", "cka_seed", "verdict", "commit", "date")
+
+
+def load_precision_checks(root: Path) -> pd.DataFrame:
+    """The recorded ``bench/precision_check.py`` runs (``bench/results/precision/*.json``), one row each.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``PRECISION_FIELDS``; ``cka_precision`` (one value per seed,
+        float32 vs bfloat16) and ``cka_seed`` (one per pair of float32 seeds)
+        are lists.
+
+    Raises
+    ------
+    ValueError
+        When a file lacks one of the fields (names the file and the fields).
+    """
+    rows = []
+    for path in sorted((Path(root) / "bench" / "results" / "precision").glob("*.json")):
+        payload = json.loads(path.read_text())
+        missing = [k for k in PRECISION_FIELDS if k not in payload]
+        if missing:
+            raise ValueError(f"{path} is not a precision_check.py result: missing {', '.join(missing)}")
+        rows.append({k: payload[k] for k in PRECISION_FIELDS})
+    return pd.DataFrame(rows, columns=list(PRECISION_FIELDS))
