@@ -19,6 +19,11 @@ see the same data and take the same number of optimiser steps.
   same initial weights on the same batches; both are checked to end with the
   same weights. Quick: 10 models, 30-d inputs, width 32, 300 steps of 40
   samples; full: 40 models, 100-d, width 120, 4000 steps of 200 samples.
+* ``train_batched(..., compile=True)`` against the same eager ``train_batched``:
+  what ``torch.compile`` gains on the task-structure chapter's deep MLPs (three
+  hidden layers, Adam). Quick: 20 models, 3 x 32 units, 300 steps; full: 40
+  models, 3 x 120 units, 1000 steps of 200 samples. The warm-up call, which
+  compiles, is not timed.
 * ``train.fit(..., autocast=torch.bfloat16, channels_last=True)`` against the
   same ``train.fit`` in float32 (how the chapters train), on the
   communication-subspaces chapter's ResNet-18 recipe (Adam, 1e-3; full: 64 px
@@ -128,12 +133,17 @@ def torch_loop_mlps(init: BatchedMLP, batches: Sequence[Batch], steps: int, lr: 
     return nets
 
 
-def _mlp_row(n_models: int, dim: int, width: int, steps: int, per_cluster: int, device: torch.device,
-             reps: int) -> Row:
+def _mlp_problem(n_models: int, dim: int, per_cluster: int, device: torch.device) -> tuple[list[Batch], list[str]]:
+    """20 seeded batches of the four-cluster task, one task per model, and half tanh, half ReLU models."""
     task = tasks.random_clusters(dim, n_tasks=n_models, seed=11)
     g = torch.Generator().manual_seed(0)
     batches = [tuple(t.to(device) for t in tasks.sample(task, per_cluster, 1.0, g)[:2]) for _ in range(20)]
-    acts = ["tanh"] * (n_models // 2) + ["relu"] * (n_models - n_models // 2)
+    return batches, ["tanh"] * (n_models // 2) + ["relu"] * (n_models - n_models // 2)
+
+
+def _mlp_row(n_models: int, dim: int, width: int, steps: int, per_cluster: int, device: torch.device,
+             reps: int) -> Row:
+    batches, acts = _mlp_problem(n_models, dim, per_cluster, device)
     lr = 0.1
 
     def ours() -> BatchedMLP:
@@ -149,6 +159,25 @@ def _mlp_row(n_models: int, dim: int, width: int, steps: int, per_cluster: int, 
     return compare("train_batched (MLPs)", size, ours, "torch loop, SGD per model",
                    lambda: torch_loop_mlps(init, batches, steps, lr), device=device, reps=reps, warmup=0,
                    peer_device=str(device))
+
+
+def compile_row(n_models: int, dim: int, widths: list[int], steps: int, per_cluster: int, device: torch.device,
+                reps: int) -> Row:
+    """``train_batched(..., compile=True)`` against the same eager training (Adam, as the deep sweep of
+    the task-structure chapter). The warm-up call compiles; the timed calls reuse the compiled code."""
+    batches, acts = _mlp_problem(n_models, dim, per_cluster, device)
+
+    def fit(compiled: bool) -> Callable[[], object]:
+        def go() -> torch.Tensor:
+            model = BatchedMLP(n_models, dim, widths, activations=acts, seed=17, device=device)
+            return train_batched(model, lambda s: batches[s % len(batches)], steps, 1e-3, optimizer="adam",
+                                 desc="bench", compile=compiled)
+        return go
+
+    torch.testing.assert_close(fit(True)(), fit(False)(), rtol=1e-4, atol=1e-5)
+    size = f"{n_models} MLPs {dim}-{'-'.join(map(str, widths))}, {steps} Adam steps x {4 * per_cluster}"
+    return compare("train_batched (torch.compile)", size, fit(True), "train_batched eager", fit(False),
+                   device=device, reps=reps, warmup=1, peer_device=str(device))
 
 
 def mixed_precision_row(n_images: int, image_size: int, batch_size: int, device: torch.device, reps: int) -> Row:
@@ -174,10 +203,13 @@ def mixed_precision_row(n_images: int, image_size: int, batch_size: int, device:
 
 def run(profile: str, device: torch.device) -> list[Row]:
     if profile == "quick":
-        rows = _convnet_rows(256, 16, 1, device, reps=2) + [_mlp_row(10, 30, 32, 300, 10, device, reps=3)]
+        rows = _convnet_rows(256, 16, 1, device, reps=2) + [_mlp_row(10, 30, 32, 300, 10, device, reps=3),
+                                                             compile_row(20, 30, [32] * 3, 300, 10, device, reps=3)]
         amp = (512, 32, 32)
     else:
-        rows = _convnet_rows(50_000, 32, 1, device, reps=1) + [_mlp_row(40, 100, 120, 4000, 50, device, reps=2)]
+        rows = _convnet_rows(50_000, 32, 1, device, reps=1) + [_mlp_row(40, 100, 120, 4000, 50, device, reps=2),
+                                                                compile_row(40, 100, [120] * 3, 1000, 50, device,
+                                                                            reps=2)]
         amp = (10_240, 64, 256)
     if device.type == "cuda":
         rows.append(mixed_precision_row(*amp, device, reps=3))

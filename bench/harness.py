@@ -6,11 +6,14 @@ device) -> list[Row]`` (a sweep over one size parameter, rows built with
 ``compare(..., scale=(name, value))``); both build their rows with
 :func:`compare`; ``bench/run.py`` collects them into one table and one JSON
 file (one family: ``python bench/run.py --only NAME``). Timings: warm-up
-calls, then ``reps`` timed calls; the median and the spread (min-max) are
-reported, with ``torch.cuda.synchronize()`` around GPU calls.
+calls, then ``reps`` timed samples of ours and the peer in turn (a sample
+repeats a fast call until it lasts ``MIN_SAMPLE_S``); the median and the
+spread (max - min) per call are reported, with ``torch.cuda.synchronize()``
+around GPU samples.
 """
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from dataclasses import asdict, dataclass
@@ -43,38 +46,68 @@ class Row:
         return {**asdict(self), "ratio": self.ratio}
 
 
+#: A timed sample repeats a fast call until the sample lasts about this long, so
+#: that timer resolution and scheduler jitter are small against it.
+MIN_SAMPLE_S = 0.02
+#: The most calls one sample repeats (a call of a few microseconds).
+MAX_CALLS_PER_SAMPLE = 1000
+
+
 def _sync(device: torch.device | str | None) -> None:
     if device is not None and torch.device(device).type == "cuda":
         torch.cuda.synchronize()
 
 
-def time_call(fn: Callable[[], object], *, reps: int = 5, warmup: int = 1,
-              device: torch.device | str | None = None) -> tuple[float, float]:
-    """Median and spread (max - min) of ``reps`` timed calls, after ``warmup`` calls."""
-    for _ in range(warmup):
+def _timed(fn: Callable[[], object], calls: int, device: torch.device | str | None) -> float:
+    """Seconds per call of ``calls`` back-to-back calls of ``fn``, synchronised at both ends."""
+    _sync(device)
+    t0 = time.perf_counter()
+    for _ in range(calls):
         fn()
     _sync(device)
-    times = []
+    return (time.perf_counter() - t0) / calls
+
+
+def _calls_per_sample(seconds_per_call: float) -> int:
+    return max(1, min(MAX_CALLS_PER_SAMPLE, math.ceil(MIN_SAMPLE_S / max(seconds_per_call, 1e-9))))
+
+
+def time_pair(ours: Callable[[], object], peer: Callable[[], object], *, reps: int = 5, warmup: int = 1,
+              device: torch.device | str | None = None,
+              peer_device: torch.device | str | None = "cpu") -> tuple[tuple[float, float], tuple[float, float]]:
+    """Median and spread (max - min) of seconds per call, for ``ours`` and ``peer`` timed in turn.
+
+    Steps:
+    1. ``warmup`` untimed calls of each; the last one also measures how long a call takes.
+    2. Each side gets a number of calls per sample that makes a sample last about
+       ``MIN_SAMPLE_S`` (one call for anything slower; one call without warm-up).
+    3. ``reps`` samples of ours and of the peer, alternating, so that a drift of
+       the machine's speed during the run (other load, clock changes) reaches
+       both sides alike instead of whichever was timed second.
+    """
+    calls = []
+    for fn, dev in ((ours, device), (peer, peer_device)):
+        for _ in range(warmup - 1):
+            fn()
+        calls.append(_calls_per_sample(_timed(fn, 1, dev)) if warmup > 0 else 1)
+    times: tuple[list[float], list[float]] = ([], [])
     for _ in range(reps):
-        _sync(device)
-        t0 = time.perf_counter()
-        fn()
-        _sync(device)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), max(times) - min(times)
+        times[0].append(_timed(ours, calls[0], device))
+        times[1].append(_timed(peer, calls[1], peer_device))
+    return tuple((statistics.median(t), max(t) - min(t)) for t in times)  # type: ignore[return-value]
 
 
 def compare(kernel: str, size: str, ours: Callable[[], object], peer_name: str,
             peer: Callable[[], object], *, device: torch.device | str = "cpu",
             reps: int = 5, warmup: int = 1, peer_device: str | None = "cpu",
             scale: tuple[str, float] | None = None) -> Row:
-    """Time ``ours`` (on ``device``) and ``peer`` (on the CPU) in the same run.
+    """Time ``ours`` (on ``device``) and ``peer`` (on the CPU) in the same run, interleaved (:func:`time_pair`).
 
     ``scale`` names the size parameter a scaling sweep varies and its value
     here (e.g. ``("layer pairs", 30)``); the Performance page plots time against it.
     """
-    o_med, o_spread = time_call(ours, reps=reps, warmup=warmup, device=device)
-    p_med, p_spread = time_call(peer, reps=reps, warmup=warmup, device=peer_device)
+    (o_med, o_spread), (p_med, p_spread) = time_pair(ours, peer, reps=reps, warmup=warmup, device=device,
+                                                     peer_device=peer_device)
     name, value = scale if scale is not None else ("", None)
     return Row(kernel, size, str(device), o_med, o_spread, peer_name, p_med, p_spread, name,
                None if value is None else float(value))

@@ -1,4 +1,6 @@
 """Batched MLPs: equal to one-at-a-time training, activations in closed form, bad inputs."""
+import shutil
+
 import pytest
 import torch
 from torch import nn
@@ -131,3 +133,19 @@ def test_diverging_training_is_reported_with_its_step():
     y = torch.sign(torch.randn(2, 7, 1))
     with pytest.raises(FloatingPointError, match="non-finite at step .*learning rate"):
         train_batched(m, lambda s: (x, y), 5, 1e30)
+
+
+@pytest.mark.skipif(shutil.which("g++") is None and shutil.which("c++") is None,
+                    reason="torch.compile needs a C++ compiler on the CPU")
+def test_compiled_training_follows_the_eager_one():
+    acts = ["tanh", "relu", "relu_cap:1", "tanh"]
+    g = torch.Generator().manual_seed(0)
+    xs = torch.randn(5, 4, 10, 6, generator=g)
+    ys = torch.sign(torch.randn(5, 4, 10, 1, generator=g))
+    eager, compiled = (BatchedMLP(4, 6, [8, 8], activations=acts, seed=5) for _ in range(2))
+    lost = train_batched(eager, lambda s: (xs[s % 2], ys[s % 2]), 6, 0.05, optimizer="adam")
+    lost_c = train_batched(compiled, lambda s: (xs[s % 2], ys[s % 2]), 6, 0.05, optimizer="adam", compile=True)
+    torch.testing.assert_close(lost_c, lost, atol=1e-5, rtol=1e-5)
+    for w, w_c in zip(eager.weights, compiled.weights):
+        torch.testing.assert_close(w_c, w, atol=1e-5, rtol=1e-5)
+    assert lost[-2:].sum() < lost[:2].sum()   # it trained, so the comparison is not of two initial states

@@ -1,6 +1,7 @@
 """Reading bench/run.py results for the Performance page."""
 import json
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from repgeom import benchmarks
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
+import harness  # noqa: E402
 from harness import compare  # noqa: E402
 
 
@@ -31,6 +33,29 @@ def test_harness_rows_round_trip_through_json(tmp_path):
     assert scaling.scale.tolist() == ["n", "n"] and scaling.scale_value.tolist() == [1.0, 10.0]
 
 
+def test_ours_and_the_peer_are_timed_in_turn():
+    calls = []
+    harness.time_pair(lambda: calls.append("o"), lambda: calls.append("p"), reps=3, warmup=0)
+    assert "".join(calls) == "opopop"   # no warm-up: one call per sample, alternating
+
+
+def test_fast_calls_are_repeated_within_a_sample_and_slow_ones_are_not(monkeypatch):
+    monkeypatch.setattr(harness, "MIN_SAMPLE_S", 0.05)
+    counts = {"fast": 0, "slow": 0}
+
+    def fast():
+        counts["fast"] += 1
+
+    def slow():
+        counts["slow"] += 1
+        time.sleep(0.06)
+
+    (fast_s, _), (slow_s, _) = harness.time_pair(fast, slow, reps=2, warmup=2)
+    assert counts["slow"] == 2 + 2                      # warm-up calls, then one call per sample
+    assert counts["fast"] == 2 + 2 * harness.MAX_CALLS_PER_SAMPLE
+    assert slow_s >= 0.06 and fast_s < slow_s / 100    # seconds per call, not per sample
+
+
 def test_a_run_recorded_twice_is_read_once(tmp_path):
     row = compare("k", "tiny", lambda: None, "peer", lambda: None, reps=1)
     for name in ("a.json", "b.json"):
@@ -47,6 +72,15 @@ def test_a_later_run_replaces_only_the_measurements_it_repeats(tmp_path):
     comparisons, _ = benchmarks.load_results([tmp_path / "new.json", tmp_path / "old.json"])
     assert sorted(zip(comparisons.kernel, comparisons.file)) == [("a", "old.json"), ("b", "new.json")]
     assert comparisons.set_index("kernel").loc["b", "ours_s"] == new.ours_s
+
+
+def test_baseline_rows_are_kept_apart_from_the_kernels(tmp_path):
+    rows = [compare(k, "tiny", lambda: None, "peer", lambda: None, reps=1)
+            for k in ("srm.SRM", "blas.matmul (baseline)", "principal_angles")]
+    (tmp_path / "run.json").write_text(json.dumps(_payload(rows, [])))
+    kernels, baselines = benchmarks.split_baselines(benchmarks.load_results([tmp_path / "run.json"])[0])
+    assert kernels.kernel.tolist() == ["srm.SRM", "principal_angles"]
+    assert baselines.kernel.tolist() == ["blas.matmul (baseline)"]
 
 
 def test_gpu_runs_are_named_by_their_gpu(tmp_path):

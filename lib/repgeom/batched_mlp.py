@@ -14,6 +14,7 @@ each model alone.
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Callable, Sequence
 
@@ -205,6 +206,16 @@ def bce_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return nn.functional.binary_cross_entropy_with_logits(logits, t, reduction="none").mean((1, 2))
 
 
+def _loss(model: BatchedMLP, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return bce_loss(model(x), y)
+
+
+@functools.cache
+def _compiled_loss() -> Callable[[BatchedMLP, torch.Tensor, torch.Tensor], torch.Tensor]:
+    """:func:`_loss` through ``torch.compile``, made on first use (importing the compiler takes seconds)."""
+    return torch.compile(_loss)
+
+
 def train_batched(
     model: BatchedMLP,
     batch: Callable[[int], tuple[torch.Tensor, torch.Tensor]],
@@ -214,6 +225,7 @@ def train_batched(
     snapshot_at: Sequence[int] = (),
     on_snapshot: Callable[[int, BatchedMLP], None] | None = None,
     desc: str = "training",
+    compile: bool = False,
 ) -> torch.Tensor:
     """Train every model of ``model`` at once on the sum of their mean BCE losses.
 
@@ -232,10 +244,22 @@ def train_batched(
     snapshot_at : sequence of int
         Steps (0 = before training, ``steps`` = after) at which
         ``on_snapshot(step, model)`` is called under ``torch.no_grad``.
+    compile : bool
+        Run the forward pass and loss through ``torch.compile`` (off by
+        default; the chapters train eagerly). The first call compiles (seconds
+        to tens of seconds); later calls with models of the same shapes and
+        activations reuse the compiled code. Losses agree with the eager ones
+        to float rounding, not bit for bit (fused kernels round differently).
 
     Returns
     -------
     torch.Tensor, shape (steps, n_models): the loss of every model at every step.
+
+    Notes
+    -----
+    On a 2-core CPU, compiling made a step 1.7x faster for 20 models of three
+    32-unit layers and 1.4x for 40 models of 120 units (batches of 200), and
+    0.8x for 10 one-layer models of 32 units, after 5 to 25 s of compilation.
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
@@ -256,9 +280,10 @@ def train_batched(
     if 0 in snaps and on_snapshot is not None:
         with torch.no_grad():
             on_snapshot(0, model)
+    loss_of = _compiled_loss() if compile else _loss
     for step in progress(range(steps), desc=desc, total=steps):
         x, y = batch(step)
-        loss = bce_loss(model(x), y)
+        loss = loss_of(model, x, y)
         opt.zero_grad(set_to_none=True)
         loss.sum().backward()
         opt.step()

@@ -14,6 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 MACHINE_FIELDS = ("machine", "profile", "device", "cpu_cores", "threads", "gpu", "torch", "commit", "date", "file")
+#: Rows whose kernel starts with this time the libraries underneath (torch's BLAS
+#: against numpy's, ``bench/bench_blas.py``), not a repgeom kernel.
+BASELINE_PREFIX = "blas."
 ROW_FIELDS = ("kernel", "size", "ours_s", "ours_spread_s", "peer", "peer_s", "peer_spread_s", "ratio",
               "scale", "scale_value")
 
@@ -78,6 +81,12 @@ def _latest(table: pd.DataFrame) -> pd.DataFrame:
     order = table.assign(_read=range(len(table))).sort_values("date", kind="stable")
     keep = order.drop_duplicates(same, keep="last").sort_values("_read").drop(columns="_read")
     return keep.reset_index(drop=True)
+
+
+def split_baselines(comparisons: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(repgeom kernels, baseline rows) of a :func:`load_results` table; the targets concern the first only."""
+    baseline = comparisons.kernel.astype(str).str.startswith(BASELINE_PREFIX)
+    return comparisons[~baseline].reset_index(drop=True), comparisons[baseline].reset_index(drop=True)
 
 
 PRECISION_FIELDS = ("machine", "profile", "data", "epochs", "cka_precision", "cka_seed", "verdict", "commit", "date")

@@ -131,8 +131,17 @@ def inter_rsm(x: torch.Tensor, symmetric: bool = False, center: bool = True) -> 
     _check_networks(x)
     n = x.shape[-3]
     others = (x.sum(dim=-3, keepdim=True) - x) / (n - 1)
-    m = cross_rsm(x, others, center).mean(dim=-3)
+    zx, zo = _row_normalise(x, "x", center), _row_normalise(others, "the other networks' mean", center)
+    # mean_i zx_i zo_iᵀ is one product of the networks' unit-normalised rows laid
+    # side by side, (m, n p) @ (n p, m): no (n, m, m) stack of cross RSMs is formed
+    m = _side_by_side(zx) @ _side_by_side(zo).mT / n
     return 0.5 * (m + m.transpose(-1, -2)) if symmetric else m
+
+
+def _side_by_side(z: torch.Tensor) -> torch.Tensor:
+    """(..., n, m, p) -> (..., m, n p): each example's rows of the ``n`` networks concatenated."""
+    n, m, p = z.shape[-3:]
+    return z.movedim(-3, -2).reshape(*z.shape[:-3], m, n * p)
 
 
 def lower_triangle(m: torch.Tensor) -> torch.Tensor:
