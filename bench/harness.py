@@ -6,10 +6,10 @@ device) -> list[Row]`` (a sweep over one size parameter, rows built with
 ``compare(..., scale=(name, value))``); both build their rows with
 :func:`compare`; ``bench/run.py`` collects them into one table and one JSON
 file (one family: ``python bench/run.py --only NAME``). Timings: warm-up
-calls, then ``reps`` timed samples of ours and the peer in turn (a sample
-repeats a fast call until it lasts ``MIN_SAMPLE_S``); the median and the
-spread (max - min) per call are reported, with ``torch.cuda.synchronize()``
-around GPU samples.
+calls, then ``reps`` timed samples of each side in the order ours, peer,
+peer, ours (a sample repeats a fast call until it lasts ``MIN_SAMPLE_S``);
+the median and the spread (max - min) per call are reported, with
+``torch.cuda.synchronize()`` around GPU samples.
 """
 from __future__ import annotations
 
@@ -51,6 +51,8 @@ class Row:
 MIN_SAMPLE_S = 0.02
 #: The most calls one sample repeats (a call of a few microseconds).
 MAX_CALLS_PER_SAMPLE = 1000
+#: Pause before each block of samples, for the other library's idle threads to stop spinning.
+SETTLE_S = 0.2
 
 
 def _sync(device: torch.device | str | None) -> None:
@@ -75,25 +77,36 @@ def _calls_per_sample(seconds_per_call: float) -> int:
 def time_pair(ours: Callable[[], object], peer: Callable[[], object], *, reps: int = 5, warmup: int = 1,
               device: torch.device | str | None = None,
               peer_device: torch.device | str | None = "cpu") -> tuple[tuple[float, float], tuple[float, float]]:
-    """Median and spread (max - min) of seconds per call, for ``ours`` and ``peer`` timed in turn.
+    """Median and spread (max - min) of seconds per call, for ``ours`` and ``peer`` in the order ours, peer, peer, ours.
 
     Steps:
     1. ``warmup`` untimed calls of each; the last one also measures how long a call takes.
     2. Each side gets a number of calls per sample that makes a sample last about
        ``MIN_SAMPLE_S`` (one call for anything slower; one call without warm-up).
-    3. ``reps`` samples of ours and of the peer, alternating, so that a drift of
-       the machine's speed during the run (other load, clock changes) reaches
-       both sides alike instead of whichever was timed second.
+    3. Half the ``reps`` samples of ours, then of the peer, then the other half
+       of the peer's and of ours: a steady drift of the machine's speed (other
+       load, clock changes) reaches both sides alike instead of whichever was
+       timed second.
+    4. Before each block, with warm-up, a pause of ``SETTLE_S`` and one untimed
+       call: torch's OpenMP threads and numpy's OpenBLAS threads keep spinning
+       for a while after a call, and on a machine with few cores the other
+       library's spinning threads slowed every call measured right after a
+       switch 3-4x (timing ours and a numpy peer call by call did).
     """
     calls = []
     for fn, dev in ((ours, device), (peer, peer_device)):
         for _ in range(warmup - 1):
             fn()
         calls.append(_calls_per_sample(_timed(fn, 1, dev)) if warmup > 0 else 1)
+    sides = ((ours, device, calls[0]), (peer, peer_device, calls[1]))
     times: tuple[list[float], list[float]] = ([], [])
-    for _ in range(reps):
-        times[0].append(_timed(ours, calls[0], device))
-        times[1].append(_timed(peer, calls[1], peer_device))
+    first = (reps + 1) // 2
+    for side, n in ((0, first), (1, first), (1, reps - first), (0, reps - first)):
+        fn, dev, k = sides[side]
+        if n and warmup > 0:
+            time.sleep(SETTLE_S)
+            _timed(fn, 1, dev)
+        times[side].extend(_timed(fn, k, dev) for _ in range(n))
     return tuple((statistics.median(t), max(t) - min(t)) for t in times)  # type: ignore[return-value]
 
 
@@ -101,7 +114,7 @@ def compare(kernel: str, size: str, ours: Callable[[], object], peer_name: str,
             peer: Callable[[], object], *, device: torch.device | str = "cpu",
             reps: int = 5, warmup: int = 1, peer_device: str | None = "cpu",
             scale: tuple[str, float] | None = None) -> Row:
-    """Time ``ours`` (on ``device``) and ``peer`` (on the CPU) in the same run, interleaved (:func:`time_pair`).
+    """Time ``ours`` (on ``device``) and ``peer`` (on the CPU) in the same run (:func:`time_pair`).
 
     ``scale`` names the size parameter a scaling sweep varies and its value
     here (e.g. ``("layer pairs", 30)``); the Performance page plots time against it.

@@ -33,14 +33,24 @@ def test_harness_rows_round_trip_through_json(tmp_path):
     assert scaling.scale.tolist() == ["n", "n"] and scaling.scale_value.tolist() == [1.0, 10.0]
 
 
-def test_ours_and_the_peer_are_timed_in_turn():
+def test_ours_and_the_peer_are_timed_in_the_order_ours_peer_peer_ours():
     calls = []
-    harness.time_pair(lambda: calls.append("o"), lambda: calls.append("p"), reps=3, warmup=0)
-    assert "".join(calls) == "opopop"   # no warm-up: one call per sample, alternating
+    harness.time_pair(lambda: calls.append("o"), lambda: calls.append("p"), reps=4, warmup=0)
+    assert "".join(calls) == "ooppppoo"   # no warm-up: one call per sample, no settling call
+
+
+def test_each_block_starts_after_a_pause_and_an_untimed_call(monkeypatch):
+    monkeypatch.setattr(harness, "SETTLE_S", 0.0)
+    monkeypatch.setattr(harness, "MIN_SAMPLE_S", 0.0)   # one call per sample
+    calls = []
+    harness.time_pair(lambda: calls.append("o"), lambda: calls.append("p"), reps=2, warmup=1)
+    # warm-up of each, then blocks of one sample, each preceded by one untimed call
+    assert "".join(calls) == "op" + "oo" + "pp" + "pp" + "oo"
 
 
 def test_fast_calls_are_repeated_within_a_sample_and_slow_ones_are_not(monkeypatch):
     monkeypatch.setattr(harness, "MIN_SAMPLE_S", 0.05)
+    monkeypatch.setattr(harness, "SETTLE_S", 0.0)
     counts = {"fast": 0, "slow": 0}
 
     def fast():
@@ -51,8 +61,9 @@ def test_fast_calls_are_repeated_within_a_sample_and_slow_ones_are_not(monkeypat
         time.sleep(0.06)
 
     (fast_s, _), (slow_s, _) = harness.time_pair(fast, slow, reps=2, warmup=2)
-    assert counts["slow"] == 2 + 2                      # warm-up calls, then one call per sample
-    assert counts["fast"] == 2 + 2 * harness.MAX_CALLS_PER_SAMPLE
+    # warm-up calls, one untimed call before each of the side's two blocks, then the samples
+    assert counts["slow"] == 2 + 2 + 2 * 1
+    assert counts["fast"] == 2 + 2 + 2 * harness.MAX_CALLS_PER_SAMPLE
     assert slow_s >= 0.06 and fast_s < slow_s / 100    # seconds per call, not per sample
 
 
