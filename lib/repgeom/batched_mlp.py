@@ -257,9 +257,10 @@ def train_batched(
 
     Notes
     -----
-    On a 2-core CPU, compiling made a step 1.7x faster for 20 models of three
-    32-unit layers and 1.4x for 40 models of 120 units (batches of 200), and
-    0.8x for 10 one-layer models of 32 units, after 5 to 25 s of compilation.
+    On a 2-core CPU, compiling made training 1.2-1.7x faster (several runs)
+    for 20 models of three 32-unit layers, 1.4x for 40 models of 120 units
+    (batches of 200), and 0.8x for 10 one-layer models of 32 units, after 5 to
+    25 s of compilation.
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
