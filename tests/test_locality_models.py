@@ -1,13 +1,16 @@
 """Tests of the locality-prior paper's networks (LeNet-LP, AlexNet-LP) and the ImageNet job."""
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from repgeom.locality import LocalityPriorLinear, grid_prior
-from repgeom.locality_models import AlexNetLP, LeNetLP, collect_activations, train_imagenet
+from repgeom import train
+from repgeom.locality import LocalityPriorLinear, effective_weight, grid_prior, prune_linear_
+from repgeom.locality_models import AlexNetLP, LeNetLP, collect_activations, prune_sweep, train_imagenet
 
 
 def test_lenet_shapes_and_arms():
@@ -63,6 +66,48 @@ def test_collect_activations_matches_eval_forward():
     net.eval()
     collect_activations(net, x)
     assert not net.training
+
+
+@pytest.mark.parametrize("make, shape", [
+    (lambda arm: LeNetLP(arm), (300, 1, 28, 28)),
+    (lambda arm: AlexNetLP(arm, side=4, width=0.125, num_classes=5), (40, 3, 63, 63)),
+])
+@pytest.mark.parametrize("arm", ["control", "locality"])
+def test_prune_sweep_equals_pruning_a_copy_of_the_whole_network(make, shape, arm):
+    torch.manual_seed(0)
+    net = make(arm).train()
+    with torch.no_grad():   # running statistics that matter, and a read-out that tells the LP units apart
+        net.bn.running_mean.uniform_(0.0, 0.5)
+        net.bn.running_var.uniform_(0.5, 2.0)
+        net.bn.weight.uniform_(1.0, 3.0)
+        net.out.weight.normal_(0.0, 3.0)
+    x = torch.randn(*shape) * torch.rand(shape[0], 1, 1, 1) * 10   # images of varied contrast: varied LP inputs
+    with torch.no_grad():
+        y = net.eval()(x).argmax(1)   # labels the unpruned network gets right, so pruning costs accuracy
+    net.train()
+    lp_before = net.lp.weight.detach().clone()
+    sparsities = (0.0, 0.5, 0.9, 1.0)
+    got = prune_sweep(net, x, y, sparsities, batch_size=128)
+    for result, s in zip(got, sparsities):
+        ref = copy.deepcopy(net)
+        prune_linear_(ref.lp, s)
+        assert result.sparsity == s
+        assert result.accuracy == train.accuracy(ref, x, y)
+        torch.testing.assert_close(result.weight, effective_weight(ref.lp).detach(), rtol=0, atol=0)
+    assert got[0].accuracy == 1.0 and got[-1].accuracy < 1.0
+    assert torch.equal(net.lp.weight, lp_before) and net.training   # the model itself is left as it was
+
+
+def test_prune_sweep_bad_inputs():
+    net, x = LeNetLP(), torch.rand(3, 1, 28, 28)
+    with pytest.raises(ValueError, match="LeNetLP or AlexNetLP"):
+        prune_sweep(nn.Linear(2, 2), x, torch.zeros(3, dtype=torch.long), [0.5])
+    with pytest.raises(ValueError, match="3 labels"):
+        prune_sweep(net, x, torch.zeros(4, dtype=torch.long), [0.5])
+    with pytest.raises(ValueError, match="sparsity"):
+        prune_sweep(net, x, torch.zeros(3, dtype=torch.long), [1.5])
+    with pytest.raises(ValueError, match="batch_size"):
+        prune_sweep(net, x, torch.zeros(3, dtype=torch.long), [0.5], batch_size=0)
 
 
 def test_alexnet_full_size_matches_torchvision_parameter_count():
