@@ -85,13 +85,16 @@ def test_a_later_run_replaces_only_the_measurements_it_repeats(tmp_path):
     assert comparisons.set_index("kernel").loc["b", "ours_s"] == new.ours_s
 
 
-def test_baseline_rows_are_kept_apart_from_the_kernels(tmp_path):
-    rows = [compare(k, "tiny", lambda: None, "peer", lambda: None, reps=1)
-            for k in ("srm.SRM", "blas.matmul (baseline)", "principal_angles")]
+def test_baseline_and_option_rows_are_kept_apart_from_the_kernels(tmp_path):
+    rows = [compare(k, "tiny", lambda: None, peer, lambda: None, reps=1)
+            for k, peer in [("srm.SRM", "numpy (same EM)"), ("blas.matmul (baseline)", "numpy a @ b.T"),
+                            ("train_batched (torch.compile)", "train_batched eager"),
+                            ("principal_angles", "scipy"), ("train.fit (bf16 + channels-last)", "train.fit float32")]]
     (tmp_path / "run.json").write_text(json.dumps(_payload(rows, [])))
-    kernels, baselines = benchmarks.split_baselines(benchmarks.load_results([tmp_path / "run.json"])[0])
+    kernels, baselines, options = benchmarks.split_rows(benchmarks.load_results([tmp_path / "run.json"])[0])
     assert kernels.kernel.tolist() == ["srm.SRM", "principal_angles"]
     assert baselines.kernel.tolist() == ["blas.matmul (baseline)"]
+    assert options.kernel.tolist() == ["train_batched (torch.compile)", "train.fit (bf16 + channels-last)"]
 
 
 def test_gpu_runs_are_named_by_their_gpu(tmp_path):

@@ -17,6 +17,9 @@ MACHINE_FIELDS = ("machine", "profile", "device", "cpu_cores", "threads", "gpu",
 #: Rows whose kernel starts with this time the libraries underneath (torch's BLAS
 #: against numpy's, ``bench/bench_blas.py``), not a repgeom kernel.
 BASELINE_PREFIX = "blas."
+#: Peers that are repgeom's own code without an option (``torch.compile``,
+#: bfloat16 autocast): those rows measure what the option gains.
+OPTION_PEERS = ("train_batched eager", "train.fit float32")
 ROW_FIELDS = ("kernel", "size", "ours_s", "ours_spread_s", "peer", "peer_s", "peer_spread_s", "ratio",
               "scale", "scale_value")
 
@@ -83,10 +86,17 @@ def _latest(table: pd.DataFrame) -> pd.DataFrame:
     return keep.reset_index(drop=True)
 
 
-def split_baselines(comparisons: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(repgeom kernels, baseline rows) of a :func:`load_results` table; the targets concern the first only."""
+def split_rows(comparisons: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A :func:`load_results` table split into (kernels against peers, BLAS baselines, options).
+
+    Only the first part concerns the speed targets: the baselines time torch
+    against numpy, the options time a repgeom switch against the same code
+    without it (``OPTION_PEERS``).
+    """
     baseline = comparisons.kernel.astype(str).str.startswith(BASELINE_PREFIX)
-    return comparisons[~baseline].reset_index(drop=True), comparisons[baseline].reset_index(drop=True)
+    option = comparisons.peer.astype(str).isin(OPTION_PEERS)
+    return tuple(comparisons[mask].reset_index(drop=True)  # type: ignore[return-value]
+                 for mask in (~baseline & ~option, baseline, option))
 
 
 PRECISION_FIELDS = ("machine", "profile", "data", "epochs", "cka_precision", "cka_seed", "verdict", "commit", "date")
