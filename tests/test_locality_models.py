@@ -87,7 +87,7 @@ def test_prune_sweep_equals_pruning_a_copy_of_the_whole_network(make, shape, arm
     net.train()
     lp_before = net.lp.weight.detach().clone()
     sparsities = (0.0, 0.5, 0.9, 1.0)
-    got = prune_sweep(net, x, y, sparsities, batch_size=128)
+    got = prune_sweep(net, collect_activations(net, x, batch_size=128)["lp_input"], y, sparsities)
     for result, s in zip(got, sparsities):
         ref = copy.deepcopy(net)
         prune_linear_(ref.lp, s)
@@ -99,15 +99,15 @@ def test_prune_sweep_equals_pruning_a_copy_of_the_whole_network(make, shape, arm
 
 
 def test_prune_sweep_bad_inputs():
-    net, x = LeNetLP(), torch.rand(3, 1, 28, 28)
+    net, lp_in = LeNetLP(), torch.rand(3, 49)
     with pytest.raises(ValueError, match="LeNetLP or AlexNetLP"):
-        prune_sweep(nn.Linear(2, 2), x, torch.zeros(3, dtype=torch.long), [0.5])
+        prune_sweep(nn.Linear(2, 2), lp_in, torch.zeros(3, dtype=torch.long), [0.5])
+    with pytest.raises(ValueError, match=r"lp_inputs must have shape \(n, 49\)"):
+        prune_sweep(net, torch.rand(3, 1, 28, 28), torch.zeros(3, dtype=torch.long), [0.5])
     with pytest.raises(ValueError, match="3 labels"):
-        prune_sweep(net, x, torch.zeros(4, dtype=torch.long), [0.5])
+        prune_sweep(net, lp_in, torch.zeros(4, dtype=torch.long), [0.5])
     with pytest.raises(ValueError, match="sparsity"):
-        prune_sweep(net, x, torch.zeros(3, dtype=torch.long), [1.5])
-    with pytest.raises(ValueError, match="batch_size"):
-        prune_sweep(net, x, torch.zeros(3, dtype=torch.long), [0.5], batch_size=0)
+        prune_sweep(net, lp_in, torch.zeros(3, dtype=torch.long), [1.5])
 
 
 def test_alexnet_full_size_matches_torchvision_parameter_count():

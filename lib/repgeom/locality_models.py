@@ -21,6 +21,7 @@ validation images (``activations.pt``).
 """
 from __future__ import annotations
 
+import abc
 import argparse
 import copy
 import os
@@ -52,7 +53,7 @@ def _check_images(x: torch.Tensor, channels: int, min_size: int) -> None:
         raise ValueError(f"x images must be at least {min_size}x{min_size}, got {tuple(x.shape[-2:])}")
 
 
-class _LocalityNet(nn.Module):
+class _LocalityNet(nn.Module, abc.ABC):
     """What both networks share above the LP layer's input: Dropout -> LP or Linear -> BatchNorm -> ReLU -> read-out.
 
     Subclasses define ``lp_inputs(x)`` (every layer below, ending in the ReLU
@@ -64,8 +65,9 @@ class _LocalityNet(nn.Module):
     bn: nn.BatchNorm1d
     out: nn.Linear
 
+    @abc.abstractmethod
     def lp_inputs(self, x: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        """Activations entering the LP layer, (n, side**2), from a batch of images."""
 
     def head(self, lp_in: torch.Tensor, lp: nn.Linear | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits and LP output from LP inputs (n, side**2); ``lp`` replaces the network's own LP layer."""
@@ -225,28 +227,27 @@ class PrunedLP:
 
 
 @torch.no_grad()
-def prune_sweep(model: nn.Module, x: torch.Tensor, y: torch.Tensor, sparsities: Sequence[float],
-                batch_size: int = 1024) -> list[PrunedLP]:
-    """Accuracy of ``model`` with its LP layer pruned to each sparsity; the layers below it run once.
+def prune_sweep(model: nn.Module, lp_inputs: torch.Tensor, y: torch.Tensor,
+                sparsities: Sequence[float]) -> list[PrunedLP]:
+    """Accuracy of ``model`` with its LP layer pruned to each sparsity, from the LP layer's inputs.
 
-    Pruning changes only the LP layer, so the LP inputs of ``x`` are computed
-    once (eval mode) and each pruned copy of the layer is applied to them with
-    the rest of the head. The result equals pruning a copy of the whole
-    network per sparsity and measuring its accuracy, for one pass through the
-    convolutions instead of ``len(sparsities)`` (on a CPU at the quick profile
-    those passes were nearly all of the pruning figure's 7.6 s).
+    Pruning changes only the LP layer, so the layers below it need not run
+    again: each pruned copy of the layer is applied, with the rest of the head
+    in eval mode, to the LP inputs already collected (``collect_activations``).
+    The result equals pruning a copy of the whole network per sparsity and
+    measuring its accuracy on the images (on a CPU at the quick profile those
+    passes through the convolutions were nearly all of the pruning figure's 7.6 s).
 
     Parameters
     ----------
     model : LeNetLP or AlexNetLP
         Left unchanged (its training mode is restored).
-    x : torch.Tensor, shape (n, C, H, W)
-        Images; moved to the model's device batch by batch.
+    lp_inputs : torch.Tensor, shape (n, side**2)
+        ``collect_activations(model, x)["lp_input"]`` of the images ``x``.
     y : torch.Tensor, shape (n,)
-        Integer labels.
+        Integer labels of those images.
     sparsities : sequence of float
         Each in [0, 1] (see :func:`repgeom.locality.prune_mask`).
-    batch_size : int
 
     Returns
     -------
@@ -254,21 +255,22 @@ def prune_sweep(model: nn.Module, x: torch.Tensor, y: torch.Tensor, sparsities: 
     """
     if not isinstance(model, _LocalityNet):
         raise ValueError(f"model must be a LeNetLP or AlexNetLP, got {type(model).__name__}")
-    if not isinstance(y, torch.Tensor) or y.ndim != 1 or y.shape[0] != x.shape[0]:
-        raise ValueError(f"y must be a 1-D tensor of {x.shape[0]} labels, got {getattr(y, 'shape', type(y).__name__)}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    dev = next(model.parameters()).device
+    k = model.lp.in_features
+    if not isinstance(lp_inputs, torch.Tensor) or lp_inputs.ndim != 2 or lp_inputs.shape[1] != k:
+        raise ValueError(f"lp_inputs must have shape (n, {k}), got {getattr(lp_inputs, 'shape', type(lp_inputs).__name__)}")
+    n = lp_inputs.shape[0]
+    if not isinstance(y, torch.Tensor) or y.ndim != 1 or y.shape[0] != n:
+        raise ValueError(f"y must be a 1-D tensor of {n} labels, got {getattr(y, 'shape', type(y).__name__)}")
+    lp_in = lp_inputs.to(next(model.parameters()).device)
     was = model.training
     model.eval()
-    lp_in = torch.cat([model.lp_inputs(x[i:i + batch_size].to(dev)) for i in range(0, x.shape[0], batch_size)])
     results = []
     for sparsity in sparsities:
         lp = copy.deepcopy(model.lp)
         prune_linear_(lp, sparsity)
         logits, _ = model.head(lp_in, lp)
         correct = (logits.argmax(1).cpu() == y).sum().item()
-        results.append(PrunedLP(float(sparsity), correct / max(x.shape[0], 1), effective_weight(lp).detach().cpu()))
+        results.append(PrunedLP(float(sparsity), correct / max(n, 1), effective_weight(lp).detach().cpu()))
     model.train(was)
     return results
 
