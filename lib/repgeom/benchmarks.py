@@ -17,9 +17,11 @@ MACHINE_FIELDS = ("machine", "profile", "device", "cpu_cores", "threads", "gpu",
 #: Rows whose kernel starts with this time the libraries underneath (torch's BLAS
 #: against numpy's, ``bench/bench_blas.py``), not a repgeom kernel.
 BASELINE_PREFIX = "blas."
-#: Peers that are repgeom's own code without an option (``torch.compile``,
-#: bfloat16 autocast): those rows measure what the option gains.
-OPTION_PEERS = ("train_batched eager", "train.fit float32")
+#: Peer names of the rows that time a repgeom option against the same code
+#: without it (``bench/bench_ensemble.py``): those rows measure what the option gains.
+EAGER_PEER = "train_batched eager"
+FLOAT32_PEER = "train.fit float32"
+OPTION_PEERS = (EAGER_PEER, FLOAT32_PEER)
 ROW_FIELDS = ("kernel", "size", "ours_s", "ours_spread_s", "peer", "peer_s", "peer_spread_s", "ratio",
               "scale", "scale_value")
 
