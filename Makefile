@@ -13,7 +13,7 @@ export PYTHONHASHSEED := 0
 # Batch runs: no progress bars (they go to stderr, which a strict build reports).
 export REPGEOM_QUIET ?= 1
 
-.PHONY: help setup test unit nbval book-strict browser book chapter bench clean clean-cache
+.PHONY: help setup test imports unit nbval book-strict browser book chapter bench clean clean-cache
 
 help:
 	@echo "make book      build the HTML book (PROFILE=quick|full)"
@@ -30,6 +30,10 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 	@$(PY) -m repgeom check
+
+# The package layers of DESIGN.md (import-linter contracts in pyproject.toml).
+imports: setup
+	$(VENV)/bin/lint-imports --no-cache
 
 unit: setup
 	REPGEOM_THREADS=1 $(PY) -m pytest -q -p no:cacheprovider -n 2 --ignore=tests/browser tests
@@ -48,7 +52,7 @@ book-strict: setup
 browser: setup
 	$(PY) -m pytest -q -p no:cacheprovider -rs tests/browser
 
-test: unit nbval book-strict browser
+test: imports unit nbval book-strict browser
 
 book: setup
 	$(VENV)/bin/jupyter-book build . --path-output $(BUILD)

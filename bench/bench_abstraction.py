@@ -5,14 +5,15 @@ import itertools
 
 import numpy as np
 import torch
+from harness import Row, compare  # bench/run.py puts bench/ on the path
 from sklearn.linear_model import LogisticRegression
 
-from harness import Row, compare  # bench/run.py puts bench/ on the path
-from repgeom.abstraction import balanced_dichotomies, ccgp
+from repgeom.measures.abstraction import ccgp
+from repgeom.measures.decoding import balanced_dichotomies
 
 
 def _sklearn_ccgp(z: np.ndarray, dich: np.ndarray) -> np.ndarray:
-    """Same splits and objective as :func:`repgeom.abstraction.ccgp`, one LogisticRegression at a time."""
+    """Same splits and objective as :func:`repgeom.measures.abstraction.ccgp`, one LogisticRegression at a time."""
     out = np.zeros((z.shape[0], dich.shape[0]))
     for net in range(z.shape[0]):
         for j, row in enumerate(dich):

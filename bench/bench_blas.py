@@ -6,7 +6,7 @@ is bounded by how fast torch's BLAS is against numpy's on that machine.
 torch's x86 wheels link Intel's MKL; numpy's wheels link OpenBLAS. This
 family times one general product ``A Bᵀ`` and one Gram ``A Aᵀ`` (numpy's
 ``a @ a.T`` calls the symmetric ``syrk``, which does half the work; torch's
-matmul has no such path, :func:`repgeom.similarity.gram` is the library's
+matmul has no such path, :func:`repgeom.measures.similarity.gram` is the library's
 workaround) at the shared-geometry chapter's full size, one network's
 2000 examples x 1000 units, in float64 and float32. The "ours" side is plain
 ``torch.matmul``: these rows measure the libraries underneath, not repgeom.
@@ -14,7 +14,6 @@ workaround) at the shared-geometry chapter's full size, one network's
 from __future__ import annotations
 
 import torch
-
 from harness import Row, compare  # bench/run.py puts bench/ on the path
 
 

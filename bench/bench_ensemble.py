@@ -38,14 +38,15 @@ from typing import Callable, Sequence
 import torch
 import torch.nn.functional as F
 import torchvision
+from harness import Row, compare  # bench/run.py puts bench/ on the path
 from torch import nn
 
-from harness import Row, compare  # bench/run.py puts bench/ on the path
-from repgeom import tasks, train
-from repgeom.benchmarks import EAGER_PEER, FLOAT32_PEER
-from repgeom.batched_mlp import BatchedMLP, activation, train_batched
-from repgeom.convnets import ConvNet, KeyedDropout
-from repgeom.ensemble import choose_strategy, train_ensemble
+from repgeom import training as train
+from repgeom.book.benchmarks import EAGER_PEER, FLOAT32_PEER
+from repgeom.data import tasks
+from repgeom.models.batched_mlp import BatchedMLP, activation, train_batched
+from repgeom.models.convnets import ConvNet, KeyedDropout
+from repgeom.models.ensemble import choose_strategy, train_ensemble
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 

@@ -1,18 +1,17 @@
 """Batched simulation of many gated deep linear networks vs a loop over single networks.
 
 The peer is what a researcher would otherwise write: the same gradient descent
-run network by network (``repgeom.gdln.train`` with a batch of one), so the
+run network by network (``repgeom.models.gdln.train`` with a batch of one), so the
 ratio measures what batching the repetitions and conditions buys. Both give
 identical numbers for the same seeds (``tests/test_gdln.py``).
 """
 from __future__ import annotations
 
 import torch
-
-from repgeom import gdln
-from repgeom import gdln_theory as th
-
 from harness import Row, compare  # bench/run.py puts bench/ on the path
+
+from repgeom.models import gdln
+from repgeom.models.gdln import theory as th
 
 
 def _routing_problem(M: int, reps: int, device: torch.device):

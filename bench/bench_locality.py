@@ -1,4 +1,4 @@
-"""repgeom.locality kernels against what a researcher would otherwise write:
+"""repgeom.measures.spatial and repgeom.models.locality_prior kernels against what a researcher would otherwise write:
 spatial variance per image with numpy's weighted covariance (the README's
 analysis style), the prior with scipy's ``cdist``, and the wiring cost with numpy.
 
@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from harness import Row, compare  # bench/run.py puts bench/ on the path
 from scipy.spatial.distance import cdist
 
-from harness import Row, compare  # bench/run.py puts bench/ on the path
-from repgeom.locality import grid_distances, grid_prior, spatial_variance, wiring_cost
+from repgeom.measures.spatial import grid_distances, spatial_variance, wiring_cost
+from repgeom.models.locality_prior import grid_prior
 
 
 def numpy_spatial_variance(a: np.ndarray, side: int) -> np.ndarray:

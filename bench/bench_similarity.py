@@ -1,4 +1,4 @@
-"""repgeom.similarity against plain numpy implementations of the same formulas.
+"""repgeom.measures.similarity against plain numpy implementations of the same formulas.
 
 The sizes are the chapters' own. Shared geometry (Lu et al.) compares 10
 networks' layer activations on the evaluation images, z-scored in float64:
@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-
 from harness import Row, compare  # bench/run.py puts bench/ on the path
-from repgeom.similarity import inter_rsm, kernel_alignment, pairwise_linear_cka, rsm, rsm_consistency
+
+from repgeom.measures.similarity import inter_rsm, kernel_alignment, pairwise_linear_cka, rsm, rsm_consistency
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:

@@ -1,12 +1,12 @@
-"""repgeom.srm.SRM (probabilistic EM, all networks at once) against a plain numpy
+"""repgeom.measures.srm.SRM (probabilistic EM, all networks at once) against a plain numpy
 implementation of the same updates, and against BrainIAK's SRM when it is installed."""
 from __future__ import annotations
 
 import torch
-
 from harness import Row, compare  # bench/run.py puts bench/ on the path
-from repgeom.srm import SRM
-from repgeom.srm_numpy import probabilistic_srm
+
+from repgeom.measures.srm import SRM
+from repgeom.measures.srm_numpy import probabilistic_srm
 
 
 def _problem(n_nets: int, m: int, n: int, device: torch.device):

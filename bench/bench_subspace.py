@@ -11,11 +11,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 import torch
-
 from harness import Row, compare  # bench/run.py puts bench/ on the path
 
-from repgeom import resnet_connections as rc
-from repgeom import subspace as ss
+from repgeom.measures import subspace as ss
+from repgeom.models import resnet_connections as rc
 
 
 def _weight_pairs(device: torch.device) -> list[tuple[torch.Tensor, torch.Tensor]]:

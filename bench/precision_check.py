@@ -42,8 +42,9 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
-from repgeom import data, runtime, train  # noqa: E402
-from repgeom.similarity import linear_cka  # noqa: E402
+from repgeom import data, runtime  # noqa: E402
+from repgeom import training as train
+from repgeom.measures.similarity import linear_cka  # noqa: E402
 
 SIZES = {"quick": dict(n_train=1024, n_test=512, epochs=2), "full": dict(n_train=20_000, n_test=2000, epochs=10)}
 

@@ -7,9 +7,8 @@ import pytest
 import torch
 from sklearn.linear_model import LogisticRegression
 
-from repgeom.abstraction import (
-    balanced_dichotomies, ccgp, dichotomy_decoding, fit_logistic, geometry_metrics, parallelism_score,
-)
+from repgeom.measures.abstraction import ccgp, geometry_metrics, parallelism_score
+from repgeom.measures.decoding import balanced_dichotomies, dichotomy_decoding, fit_logistic
 
 
 def test_balanced_dichotomies_count_and_balance():

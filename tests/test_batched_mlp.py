@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from repgeom.batched_mlp import BatchedMLP, activation, bce_loss, train_batched
+from repgeom.models.batched_mlp import BatchedMLP, activation, bce_loss, train_batched
 
 
 def test_activations_closed_form():
@@ -107,7 +107,7 @@ def test_bad_inputs(call, word):
 
 
 def test_expected_gradient_field_linear_and_relu_closed_form():
-    from repgeom.batched_mlp import expected_gradient_field
+    from repgeom.models.batched_mlp import expected_gradient_field
     x = torch.eye(4, 6) * 2.0
     y = torch.tensor([1.0, 1.0, -1.0, -1.0])
     inter = (x[0] + x[1] - x[2] - x[3]) / 4.0

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from repgeom import benchmarks
+from repgeom.book import benchmarks
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))

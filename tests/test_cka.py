@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from repgeom.similarity import centre_kernel, kernel_alignment, linear_cka
+from repgeom.measures.similarity import centre_kernel, kernel_alignment, linear_cka
 
 
 def _np_alignment(k1: np.ndarray, k2: np.ndarray) -> float:
@@ -90,7 +90,7 @@ def test_cka_rejects_bad_input():
 
 @pytest.mark.parametrize("samples,units", [(12, 7), (60, 4)])   # Gram route; feature-product route
 def test_pairwise_cka_equals_pair_by_pair_and_is_invariant(samples, units):
-    from repgeom.similarity import pairwise_linear_cka
+    from repgeom.measures.similarity import pairwise_linear_cka
     g = torch.Generator().manual_seed(3)
     x = torch.randn(2, 5, samples, units, generator=g, dtype=torch.float64)   # batch of 2 sweeps, 5 networks
     got = pairwise_linear_cka(x)
@@ -104,7 +104,7 @@ def test_pairwise_cka_equals_pair_by_pair_and_is_invariant(samples, units):
 
 
 def test_pairwise_cka_rejects_bad_input():
-    from repgeom.similarity import pairwise_linear_cka
+    from repgeom.measures.similarity import pairwise_linear_cka
     with pytest.raises(ValueError, match="n_networks"):
         pairwise_linear_cka(torch.randn(1, 4, 3))
     with pytest.raises(ValueError, match="constant"):

@@ -3,8 +3,8 @@ import json
 import matplotlib.pyplot as plt
 import pytest
 
-from repgeom import claims, figures
-from repgeom.chapter import ChapterRun, params_table
+from repgeom.book import claims, figures
+from repgeom.book.chapter import ChapterRun, params_table
 
 
 def _claim(i, assert_at=("quick", "full")):
@@ -76,7 +76,7 @@ def test_run_header_declares_stand_ins(monkeypatch, tmp_path):
     from repgeom import data
 
     monkeypatch.setenv("REPGEOM_DATA", str(tmp_path))
-    monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST", tmp_path / "absent")
+    monkeypatch.setattr(data.images, "DEBIAN_FASHION_MNIST", tmp_path / "absent")
     run = ChapterRun.start("demo")
     run.use_data(data.load("cifar10", "test", n=4).provenance)
     header = run.header()

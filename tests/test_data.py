@@ -79,7 +79,7 @@ def test_cifar_pickled_batches_are_read(monkeypatch, tmp_path):
 
 def test_missing_dataset_offline_falls_back_fast_and_says_why(monkeypatch, tmp_path):
     monkeypatch.setenv("REPGEOM_DATA", str(tmp_path))
-    monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST", tmp_path / "absent")
+    monkeypatch.setattr(data.images, "DEBIAN_FASHION_MNIST", tmp_path / "absent")
     start = time.perf_counter()
     d = data.load("cifar10", "train", n=20)
     assert time.perf_counter() - start < 10
@@ -116,7 +116,7 @@ def test_no_stand_in_raises(monkeypatch, tmp_path):
 
 def test_normalize_standardises_channels(monkeypatch, tmp_path):
     monkeypatch.setenv("REPGEOM_DATA", str(tmp_path))
-    monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST", tmp_path / "absent")
+    monkeypatch.setattr(data.images, "DEBIAN_FASHION_MNIST", tmp_path / "absent")
     d = data.load("mnist", "train", n=200, normalize=True)
     assert abs(float(d.x.mean())) < 1e-4 and abs(float(d.x.std()) - 1) < 1e-2
     assert "standardised" in d.provenance.transform

@@ -10,12 +10,15 @@ import pytest
 import torch
 import torchvision
 
-from repgeom import abstraction, gdln, locality, routing, subspace
-from repgeom import gdln_theory as th
-from repgeom.batched_mlp import BatchedMLP, train_batched
-from repgeom.features import penultimate_features
-from repgeom.similarity import gram, kernel_alignment, pairwise_linear_cka, rsm_consistency
-from repgeom.srm import SRM
+from repgeom.measures import abstraction, decoding, spatial, subspace
+from repgeom.measures.similarity import gram, kernel_alignment, pairwise_linear_cka, rsm_consistency
+from repgeom.measures.srm import SRM
+from repgeom.models import gdln
+from repgeom.models import locality_prior
+from repgeom.models.batched_mlp import BatchedMLP, train_batched
+from repgeom.models.features import penultimate_features
+from repgeom.models.gdln import image_routing as routing
+from repgeom.models.gdln import theory as th
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 D = torch.float64
@@ -50,18 +53,18 @@ def test_srm(device):
 @pytest.mark.parametrize("device", DEVICES)
 def test_ccgp(device):
     z = torch.randn(2, 4, 6, 5, generator=_gen(3), dtype=D) + 2 * torch.randn(2, 4, 1, 5, generator=_gen(4), dtype=D)
-    dich = abstraction.balanced_dichotomies(4)
+    dich = decoding.balanced_dichotomies(4)
     _same(abstraction.ccgp(z.to(device), dich.to(device)), abstraction.ccgp(z, dich), device, 1e-6)
 
 
 @pytest.mark.parametrize("device", DEVICES)
 def test_locality_kernels(device):
     maps = torch.rand(20, 49, generator=_gen(5), dtype=D)
-    _same(locality.spatial_variance(maps.to(device), 7), locality.spatial_variance(maps, 7), device)
-    _same(locality.grid_prior(7, device=device, dtype=D), locality.grid_prior(7, dtype=D), device)
+    _same(spatial.spatial_variance(maps.to(device), 7), spatial.spatial_variance(maps, 7), device)
+    _same(locality_prior.grid_prior(7, device=device, dtype=D), locality_prior.grid_prior(7, dtype=D), device)
     w = torch.randn(3, 49, 49, generator=_gen(6))
-    d = locality.grid_distances(7)
-    _same(locality.wiring_cost(w.to(device), d.to(device)), locality.wiring_cost(w, d), device, 1e-6)
+    d = spatial.grid_distances(7)
+    _same(spatial.wiring_cost(w.to(device), d.to(device)), spatial.wiring_cost(w, d), device, 1e-6)
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -3,8 +3,8 @@ import pytest
 import torch
 from torch import nn
 
-from repgeom.convnets import ConvNet, KeyedDropout, ResNet18, set_dropout_keys
-from repgeom.ensemble import train_ensemble
+from repgeom.models.convnets import ConvNet, KeyedDropout, ResNet18, set_dropout_keys
+from repgeom.models.ensemble import train_ensemble
 
 
 def _data(n=24, side=16, seed=0):
@@ -95,7 +95,7 @@ def test_bad_inputs():
 
 
 def test_collect_activations_and_xor():
-    from repgeom.convnets import XorNet, collect_activations, xor_clouds
+    from repgeom.models.convnets import XorNet, collect_activations, xor_clouds
     x, _ = _data(n=10)
     nets = [ConvNet(4, image_size=16), ConvNet(4, image_size=16)]
     acts = collect_activations(nets, x, ("pool1", "dense"), max_units=50, batch_size=4)
@@ -111,7 +111,7 @@ def test_collect_activations_and_xor():
 
 
 def test_shift_flip_is_a_crop_of_the_padded_image():
-    from repgeom.convnets import shift_flip
+    from repgeom.models.convnets import shift_flip
     x = torch.arange(2 * 1 * 5 * 5, dtype=torch.float32).view(2, 1, 5, 5)
     out = shift_flip(x, torch.Generator().manual_seed(3), pad=2)
     g = torch.Generator().manual_seed(3)

@@ -3,7 +3,7 @@ import pytest
 import torch
 import torchvision
 
-from repgeom.features import IMAGENET_MEAN, IMAGENET_STD, penultimate_features
+from repgeom.models.features import IMAGENET_MEAN, IMAGENET_STD, penultimate_features
 
 
 @pytest.fixture(scope="module")

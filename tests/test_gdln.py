@@ -1,4 +1,4 @@
-"""Tests of repgeom.gdln (simulation) and repgeom.gdln_theory (the reduction)."""
+"""Tests of repgeom.models.gdln (simulation) and repgeom.models.gdln.theory (the reduction)."""
 from __future__ import annotations
 
 import math
@@ -8,8 +8,9 @@ import pytest
 import torch
 from scipy.integrate import solve_ivp
 
-from repgeom import gdln
-from repgeom import gdln_theory as th
+from repgeom.models import gdln
+from repgeom.models.gdln import theory as th
+from repgeom.models.gdln.initialisation import _semi_orthogonal
 
 D = torch.float64
 
@@ -326,7 +327,7 @@ def _toy_images():
 
 
 def test_image_routing_batched_equals_single_and_learns():
-    from repgeom import routing
+    from repgeom.models.gdln import image_routing as routing
     xtr, ytr, xte, yte = _toy_images()
     dom = routing.make_domains(3, 12, 3, seed=1)
     trained = torch.stack([gdln.trained_routes(3, k) for k in (1, 3)])
@@ -343,7 +344,7 @@ def test_image_routing_batched_equals_single_and_learns():
 @pytest.mark.parametrize("kind", ["pixels", "rotations"])
 def test_image_routing_loss_matches_independent_formula(kind):
     """Initial loss against the formula: sum over trained routes of CE(D_j H E_i T_i x) / K_i."""
-    from repgeom import routing
+    from repgeom.models.gdln import image_routing as routing
     xtr, ytr, xte, yte = _toy_images()
     if kind == "pixels":
         dom = routing.make_domains(2, 12, 3, seed=2)
@@ -355,16 +356,16 @@ def test_image_routing_loss_matches_independent_formula(kind):
     res = routing.train_image_routing(xtr, ytr, xte, yte, dom, trained, torch.tensor([0.7], dtype=D),
                                       torch.tensor([0.1], dtype=D), hidden=5, epochs=0, seed=9, n_classes=3)
     gen = torch.Generator().manual_seed(9)
-    enc = [0.7 * gdln._semi_orthogonal(5, 12, gen, D, "cpu") for _ in range(2)]
-    hid = 0.7 * gdln._semi_orthogonal(5, 5, gen, D, "cpu")
-    dec = [0.7 * gdln._semi_orthogonal(3, 5, gen, D, "cpu") for _ in range(2)]
+    enc = [0.7 * _semi_orthogonal(5, 12, gen, D, "cpu") for _ in range(2)]
+    hid = 0.7 * _semi_orthogonal(5, 5, gen, D, "cpu")
+    dec = [0.7 * _semi_orthogonal(3, 5, gen, D, "cpu") for _ in range(2)]
     total = sum(torch.nn.functional.cross_entropy(views[i] @ enc[i].T @ hid.T @ dec[j].T, dom.labels[j][ytr])
                 / trained[0, i].sum() for i in range(2) for j in range(2) if trained[0, i, j])
     torch.testing.assert_close(res.loss[0, 0], total)
 
 
 def test_image_routing_rejects_bad_inputs():
-    from repgeom import routing
+    from repgeom.models.gdln import image_routing as routing
     xtr, ytr, xte, yte = _toy_images()
     dom = routing.make_domains(2, 12, 3, seed=2)
     ok = dict(sigma0=torch.tensor([0.5], dtype=D), lr=torch.tensor([0.1], dtype=D), hidden=4, epochs=1, seed=0, n_classes=3)
@@ -384,7 +385,7 @@ def test_image_routing_rejects_bad_inputs():
 
 
 def test_rotation_domains_are_seeded_orthogonal_rotations():
-    from repgeom import routing
+    from repgeom.models.gdln import image_routing as routing
     dom = routing.make_rotation_domains(3, 8, 4, seed=4)
     assert dom.pixels is None and dom.rotations.shape == (3, 8, 8) and dom.count == 3 and dom.dim == 8
     eye = torch.eye(8, dtype=D).expand(3, 8, 8)
@@ -397,7 +398,7 @@ def test_rotation_domains_are_seeded_orthogonal_rotations():
 
 def test_permutation_matrices_as_rotations_equal_pixel_permutations():
     """A permutation is a rotation: both input-domain kinds must train identically."""
-    from repgeom import routing
+    from repgeom.models.gdln import image_routing as routing
     xtr, ytr, xte, yte = _toy_images()
     perm = routing.make_domains(3, 12, 3, seed=1)
     as_rot = routing.Domains(None, perm.labels, torch.eye(12, dtype=D)[perm.pixels])
@@ -412,7 +413,7 @@ def test_permutation_matrices_as_rotations_equal_pixel_permutations():
 
 
 def test_domains_need_exactly_one_input_transformation():
-    from repgeom import routing
+    from repgeom.models.gdln import image_routing as routing
     labels = torch.stack([torch.arange(3)] * 2)
     with pytest.raises(ValueError, match="exactly one"):
         routing.Domains(None, labels)
@@ -441,7 +442,7 @@ def test_to_moves_tensors_and_keeps_the_structure():
 
 
 def test_route_error_means_against_masked_means():
-    from repgeom import routing
+    from repgeom.models.gdln import image_routing as routing
     errors = torch.rand(3, 4, 4, generator=torch.Generator().manual_seed(0))
     trained = torch.stack([gdln.trained_routes(4, k) for k in (1, 2, 4)])
     on, off = routing.route_error_means(errors, trained)

@@ -1,10 +1,10 @@
-"""repgeom.similarity.gram against numpy's product, on both of its paths."""
+"""repgeom.measures.similarity.gram against numpy's product, on both of its paths."""
 import numpy as np
 import pytest
 import torch
 
-from repgeom.similarity import gram, rsm
-from repgeom.similarity import gram_matrix as gram_module
+from repgeom.measures.similarity import gram, rsm
+from repgeom.measures.similarity import gram_matrix as gram_module
 
 BANDED = (gram_module.MIN_ROWS + 37, gram_module.MIN_INNER + 5)   # odd sizes: bands of unequal height
 

@@ -8,9 +8,10 @@ import pytest
 import torch
 from torch import nn
 
-from repgeom import train
-from repgeom.locality import LocalityPriorLinear, effective_weight, grid_prior, prune_linear_
-from repgeom.locality_models import AlexNetLP, LeNetLP, collect_activations, prune_sweep, train_imagenet
+from repgeom import training as train
+from repgeom.models.locality_imagenet import train_imagenet
+from repgeom.models.locality_nets import AlexNetLP, LeNetLP, collect_activations, prune_sweep
+from repgeom.models.locality_prior import LocalityPriorLinear, effective_weight, grid_prior, prune_linear_
 
 
 def test_lenet_shapes_and_arms():

@@ -4,7 +4,7 @@ import json
 import nbformat
 import pytest
 
-from repgeom.profiling import cell_times, label_of, profile_around
+from repgeom.book.profiling import cell_times, label_of, profile_around
 
 
 def _notebook(*sources, stamps=None):

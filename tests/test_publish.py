@@ -8,7 +8,7 @@ import nbformat
 import pytest
 import yaml
 
-from repgeom import publish
+from repgeom.book import publish
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""Tests of repgeom.resnet_connections on torchvision ResNets."""
+"""Tests of repgeom.models.resnet_connections and the alignment of its connections on torchvision ResNets."""
 import math
 from collections import Counter
 
@@ -10,8 +10,10 @@ import torch
 import torchvision
 from torch import nn
 
-from repgeom import resnet_connections as rc
-from repgeom import subspace as ss
+from repgeom.experiments.communication_subspaces import alignment as align
+from repgeom.measures import subspace as ss
+from repgeom.models import pretrained
+from repgeom.models import resnet_connections as rc
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +108,7 @@ def test_weight_alignment_matches_scipy(r18):
     torch.manual_seed(3)
     other = torchvision.models.resnet18(num_classes=10).eval()
     conns = [c for c in rc.resnet_connections(r18, "weight") if c.block == "layer1.0"]
-    res = rc.weight_alignment({"a": r18, "b": other}, conns)
+    res = align.weight_alignment({"a": r18, "b": other}, conns)
     mods = dict(r18.named_modules())
     for r in res:
         assert r.size.full // 2 <= r.size.k <= r.size.full
@@ -126,7 +128,7 @@ def test_weight_alignment_matches_scipy(r18):
 def test_activation_alignment_runs_on_resnet50(r50):
     x = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(4))
     conns = [c for c in rc.resnet_connections(r50, "activation") if c.stage == 1]
-    res = rc.activation_alignment({"u": r50}, x, conns)
+    res = align.activation_alignment({"u": r50}, x, conns)
     assert len(res) == len(conns)
     for r in res:
         assert r.angles["u"].numel() <= 2 * r.size.k
@@ -142,12 +144,12 @@ def test_activation_alignment_runs_on_resnet50(r50):
     assert r.size.clean  # nothing dropped: the first k pooled angles are image 0's
     np.testing.assert_allclose(r.angles["u"][: r.size.k].numpy(), ref, atol=1e-4)
     with pytest.raises(ValueError, match="not an activation"):
-        rc.activation_alignment({"u": r50}, x, rc.resnet_connections(r50, "weight")[:1])
+        align.activation_alignment({"u": r50}, x, rc.resnet_connections(r50, "weight")[:1])
 
 
 def test_full_scale_path_constructs():
     # the full profile's ImageNet weights are absent offline: a clear None, no download attempt
-    model, note = rc.pretrained_resnet50(offline=True, folder=None)
+    model, note = pretrained.pretrained_resnet50(offline=True, folder=None)
     if model is None:
         assert "REPGEOM_OFFLINE" in note
     else:  # a machine with the weights cached
@@ -159,12 +161,12 @@ def test_alignment_table_and_shared_spaces(r18):
     other = torchvision.models.resnet18(num_classes=10).eval()
     models = {"t": r18, "u": other}
     conns = [c for c in rc.resnet_connections(r18, "weight") if c.stage <= 2]
-    spaces = rc.WeightSpaces(models)
-    res = rc.weight_alignment(models, conns, spaces=spaces)
-    again = rc.weight_alignment(models, conns)  # no shared cache: identical numbers
+    spaces = align.WeightSpaces(models)
+    res = align.weight_alignment(models, conns, spaces=spaces)
+    again = align.weight_alignment(models, conns)  # no shared cache: identical numbers
     for a, b in zip(res, again):
         torch.testing.assert_close(a.angles["t"], b.angles["t"])
-    tab = rc.alignment_table(res, "t", ["u"], baseline_angles=64, seed=0)
+    tab = align.alignment_table(res, "t", ["u"], baseline_angles=64, seed=0)
     assert set(tab.kind) == {"direct", "short_skip", "long_skip"}
     for _, row in tab.iterrows():
         rs = [r for r in res if r.connection.kind == row.kind and r.connection.block == row.block]
@@ -176,6 +178,6 @@ def test_alignment_table_and_shared_spaces(r18):
     # two independent untrained networks both sit near the random baseline (large k: small spread)
     assert float((tab.untrained_deg - tab.baseline_deg).abs().max()) < 3.0
     with pytest.raises(ValueError, match="not in the results"):
-        rc.alignment_table(res, "t", ["nope"])
+        align.alignment_table(res, "t", ["nope"])
     with pytest.raises(ValueError, match="does not cover"):
-        rc.weight_alignment({"x": other}, conns, spaces=spaces)
+        align.weight_alignment({"x": other}, conns, spaces=spaces)

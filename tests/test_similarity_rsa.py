@@ -4,9 +4,16 @@ import pytest
 import torch
 from scipy import stats
 
-from repgeom.similarity import (compare_rsms, cross_rsm, inter_rsm, lower_triangle, rsm,
-                                rsm_consistency, within_rsm)
-from repgeom.srm import SRM, random_orthogonal
+from repgeom.measures.similarity import (
+    compare_rsms,
+    cross_rsm,
+    inter_rsm,
+    lower_triangle,
+    rsm,
+    rsm_consistency,
+    within_rsm,
+)
+from repgeom.measures.srm import SRM, random_orthogonal
 
 
 def _acts(*shape, seed=0):

@@ -4,8 +4,8 @@ import pytest
 import scipy.linalg
 import torch
 
-from repgeom.srm import SRM, procrustes, procrustes_distance, random_orthogonal, variance_explained
-from repgeom.srm_numpy import deterministic_srm, probabilistic_srm
+from repgeom.measures.srm import SRM, procrustes, procrustes_distance, random_orthogonal, variance_explained
+from repgeom.measures.srm_numpy import deterministic_srm, probabilistic_srm
 
 
 def _data(n_nets=4, m=30, n=6, noise=0.3, seed=0):
@@ -125,7 +125,7 @@ def test_zscore_examples_matches_sklearn_scaler():
     from sklearn.preprocessing import StandardScaler
     x = _data(seed=9)[0]
     ref = StandardScaler().fit_transform(x.numpy().T).T
-    from repgeom.srm import zscore_examples
+    from repgeom.measures.srm import zscore_examples
     np.testing.assert_allclose(zscore_examples(x).numpy(), ref, atol=1e-12)
     with pytest.raises(ValueError, match="NaN"):
         zscore_examples(torch.tensor([[1.0, float("inf")]]))

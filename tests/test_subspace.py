@@ -1,4 +1,4 @@
-"""Tests of repgeom.subspace against scipy, closed forms and invariances."""
+"""Tests of repgeom.measures.subspace against scipy, closed forms and invariances."""
 import math
 
 import numpy as np
@@ -8,7 +8,7 @@ import torch
 import torchvision
 from torch import nn
 
-from repgeom import subspace as ss
+from repgeom.measures import subspace as ss
 
 
 def _scipy_angles(a: torch.Tensor, b: torch.Tensor) -> np.ndarray:

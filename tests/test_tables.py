@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from repgeom.tables import myst_table
+from repgeom.book.tables import myst_table
 
 
 def test_table_directive_with_formats_missing_values_and_escaping():

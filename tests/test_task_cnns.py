@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch import nn
 
-from repgeom.task_cnns import Activation, last_hidden, task_cnn
+from repgeom.models.task_cnns import Activation, last_hidden, task_cnn
 
 
 @pytest.mark.parametrize("act,f", [("tanh", torch.tanh), ("relu", torch.relu)])

@@ -4,10 +4,17 @@ import math
 import pytest
 import torch
 
-from repgeom.similarity import kernel_alignment
-from repgeom.tasks import (
-    aligned_kernel, aligned_task, concat, delta_xor, max_dim_kernel, random_clusters, random_targets, sample,
+from repgeom.data.tasks import (
+    aligned_kernel,
+    aligned_task,
+    concat,
+    delta_xor,
+    max_dim_kernel,
+    random_clusters,
+    random_targets,
+    sample,
 )
+from repgeom.measures.similarity import kernel_alignment
 
 
 def _align(x: torch.Tensor, y: torch.Tensor) -> float:

@@ -2,7 +2,8 @@ import pytest
 import torch
 from torch import nn
 
-from repgeom import runtime, train
+from repgeom import runtime
+from repgeom import training as train
 
 
 def _setup(seed=0):

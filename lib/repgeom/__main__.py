@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import runtime
 
+
 def _root() -> Path:
     root = runtime.repo_root()
     if root is None:
@@ -22,7 +23,7 @@ def _root() -> Path:
 
 
 def chapters(root: Path) -> list[str]:
-    from .publish import chapters as toc_chapters
+    from repgeom.book.publish import chapters as toc_chapters
 
     return toc_chapters(root)
 
@@ -35,7 +36,7 @@ def _chapter_path(root: Path, chapter: str) -> Path:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from . import figures
+    from .book import figures
 
     root = _root()
     for chapter in chapters(root):
@@ -72,7 +73,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_mirror(args: argparse.Namespace) -> int:
     """Write the Colab notebook mirror of every chapter."""
-    from .publish import write_mirror
+    from repgeom.book.publish import write_mirror
 
     for path in write_mirror(_root(), Path(args.out)):
         print(path)
@@ -111,7 +112,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     nb = jupytext.read(path)
     profiled = None
     if args.torch_profile is not None:
-        from .profiling import profile_around
+        from repgeom.book.profiling import profile_around
 
         stem = root / "_build" / "profile" / f"{args.chapter}-cell{args.torch_profile}-{os.environ['REPGEOM_PROFILE']}"
         try:
@@ -134,7 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.save_notebook:
             jupytext.write(nb, args.save_notebook)
     print(f"done in {time.perf_counter() - start:.0f} s")
-    from .profiling import cell_times
+    from repgeom.book.profiling import cell_times
 
     print("slowest cells (index: seconds, first comment or line; profile one with --torch-profile INDEX):")
     for cell in cell_times(nb)[:args.slowest]:
@@ -142,7 +143,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if profiled is not None:
         print(f"torch.profiler of cell {args.torch_profile}: {profiled.table}"
               + (f" and {profiled.trace} (Chrome trace)" if profiled.trace else ""))
-    from . import claims
+    from .book import claims
 
     table = claims.load_outcomes()
     table = table[table["chapter"] == args.chapter]
@@ -151,7 +152,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         with pd.option_context("display.max_colwidth", 60, "display.width", 200):
             print(table[["id", "paper_value", "ours", "verdict"]].to_string(index=False))
-    from . import figures
+    from .book import figures
 
     print(f"figures: {figures.figure_dir()}")
     return 0

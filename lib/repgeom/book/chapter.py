@@ -1,0 +1,177 @@
+"""The context of one chapter's execution: settings, seeds, data, outputs.
+
+A chapter starts with ``run = ChapterRun.start("neural_race", seed=0)``. The
+run validates every setting (one clear error for a bad environment variable),
+seeds everything, records the data each load actually returned, and stamps
+figures and claims with the same provenance.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib.figure
+import numpy as np
+import torch
+
+from repgeom import __version__, runtime
+
+from . import claims, figures, publish
+
+if TYPE_CHECKING:  # the book's machinery only records what the data layer reports
+    from repgeom.data import DataProvenance
+
+
+def _plain_number_reprs() -> None:
+    """Show numpy scalars as plain numbers in the notebook (``0.25``, not ``np.float64(0.25)``).
+
+    numpy 2's repr breaks MyST-NB's ``{glue:text}`name:.2f``` formatting of glued numbers.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    plain = shell.display_formatter.formatters["text/plain"]
+    # Each concrete scalar type defines its own __repr__, which IPython finds before np.generic.
+    for scalar_type in {t for t in np.sctypeDict.values() if issubclass(t, np.generic)}:
+        plain.for_type(scalar_type, lambda obj, printer, cycle: printer.text(repr(obj.item())))
+
+
+@dataclass
+class ChapterRun:
+    """Settings and provenance shared by everything a chapter produces.
+
+    Attributes
+    ----------
+    chapter : str
+        Chapter id, the chapter file's stem.
+    profile : {"quick", "full"}
+    device : torch.device
+    seeds : list of int
+        Every seed the chapter used (the first is the master seed).
+    data : list of DataProvenance
+        Every dataset load, in order.
+    """
+
+    chapter: str
+    profile: str
+    device: torch.device
+    seeds: list[int]
+    commit: str
+    version: str = __version__
+    started: float = field(default_factory=time.perf_counter)
+    data: list[DataProvenance] = field(default_factory=list)
+    board: claims.ClaimBoard | None = None
+
+    @classmethod
+    def start(cls, chapter: str, seed: int = 0) -> "ChapterRun":
+        """Validate the settings, seed everything and apply the book's style."""
+        if not chapter.replace("_", "").isalnum():
+            raise ValueError(f"chapter id must be a file stem like 'neural_race', got {chapter!r}")
+        settings = runtime.configure()
+        runtime.seed_everything(seed)
+        figures.use_style()
+        _plain_number_reprs()
+        run = cls(chapter, str(settings["profile"]), settings["device"], [seed], runtime.commit())
+        run.board = claims.ClaimBoard(chapter, run.profile)
+        return run
+
+    @property
+    def quick(self) -> bool:
+        return self.profile == "quick"
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the run started."""
+        return time.perf_counter() - self.started
+
+    def use_data(self, provenance: DataProvenance) -> DataProvenance:
+        """Record a dataset load (shown in the header, figures and claims)."""
+        if provenance not in self.data:
+            self.data.append(provenance)
+        self.board.data = self.data_summary()
+        return provenance
+
+    def add_seeds(self, *seeds: int) -> None:
+        """Record further seeds the chapter used (e.g. one per network)."""
+        self.seeds.extend(s for s in seeds if s not in self.seeds)
+
+    def data_summary(self) -> str:
+        """The data actually used, one short phrase."""
+        if not self.data:
+            return "synthetic (generated in the chapter)"
+        return "; ".join(dict.fromkeys(p.summary() for p in self.data))
+
+    @property
+    def substituted(self) -> list[DataProvenance]:
+        return [p for p in self.data if p.substituted]
+
+    def save_figure(self, fig: matplotlib.figure.Figure, label: str, caption: str) -> figures.FigureRecord:
+        """Save ``fig`` as PNG + PDF with this run's provenance; returns the record."""
+        record = figures.FigureRecord(
+            label=figures.check_label(label),
+            chapter=self.chapter,
+            caption=caption,
+            profile=self.profile,
+            device=str(self.device),
+            commit=self.commit,
+            version=self.version,
+            seeds=list(self.seeds),
+            data=[p.as_dict() for p in self.data],
+            wall_time_s=round(self.elapsed, 1),
+            created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        )
+        return figures.save(fig, record)
+
+    def header(self) -> str:
+        """A MyST admonition saying how this page was computed (for ``display(Markdown(...))``)."""
+        lines = [
+            f"**Profile** `{self.profile}` · **device** `{self.device}` · "
+            f"**repgeom** {self.version} at commit `{self.commit}` · **seed** {self.seeds[0]}",
+            "",
+            f"**Data used:** {self.data_summary()}",
+        ]
+        mirror = (runtime.repo_root() or Path.cwd()) / "notebooks" / f"{self.chapter}.ipynb"
+        if mirror.is_file():
+            lines += ["", f"Run this chapter yourself: [open it in Colab]({publish.colab_url(self.chapter)}), "
+                          f"or `python -m repgeom run {self.chapter}` in a checkout."]
+        kind = "note"
+        if self.substituted:
+            kind = "warning"
+            lines += ["", "**Stand-in data.** The real dataset was not available, so this page used a declared stand-in:"]
+            lines += [f"- {p.requested} → {p.used} ({p.reason}; {p.transform or 'unchanged'})" for p in self.substituted]
+            lines += ["", "Numbers on this page are therefore not the paper's setting; see the claim table."]
+        if self.quick:
+            lines += ["", "The quick profile runs at reduced scale on a CPU. Set `REPGEOM_PROFILE=full` "
+                          "for the paper's scale on a GPU."]
+        return f":::{{admonition}} How this page was computed\n:class: {kind}\n\n" + "\n".join(lines) + "\n:::"
+
+    def finish(self) -> claims.ClaimBoard:
+        """Write the claims for the scorecard and assert the expected ones; returns the board."""
+        self.board.data = self.data_summary()
+        self.board.write(wall_time_s=round(self.elapsed, 1), device=str(self.device))
+        self.board.check()
+        return self.board
+
+    def footer(self) -> str:
+        """One line for the end of a chapter: how long it ran, where and with what."""
+        return (f"This page executed in {self.elapsed:.0f} s on `{self.device}` at the `{self.profile}` profile "
+                f"(repgeom {self.version}, commit `{self.commit}`).")
+
+
+def params_table(params: object) -> "pd.DataFrame":
+    """A two-column table (parameter, value) of a chapter's parameter dataclass."""
+    import dataclasses
+
+    import pandas as pd
+
+    if not dataclasses.is_dataclass(params):
+        raise ValueError(f"params_table needs a dataclass instance, got {type(params).__name__}")
+    rows = [(f.name, getattr(params, f.name)) for f in dataclasses.fields(params)]
+    return pd.DataFrame(rows, columns=["parameter", "value"]).set_index("parameter")

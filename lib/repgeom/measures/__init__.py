@@ -1,0 +1,16 @@
+"""The shared kernels: measures of a representation's geometry, pure torch on the input's device.
+
+=====================  ====================================================
+module                 measures
+=====================  ====================================================
+``subspace``           principal angles, random-subspace baselines, convolutions as matrices
+``similarity``         RSMs and their comparison, kernel alignment, CKA
+``srm``                the shared response model and orthogonal Procrustes
+``srm_numpy``          the same SRM in plain numpy (a reference for tests and benches)
+``decoding``           cross-validated linear decoding of dichotomies
+``abstraction``        CCGP, parallelism score, and all of them at once
+``spatial``            neurons on a grid: distances, spatial variance, wiring cost
+=====================  ====================================================
+
+Measures import nothing from the rest of the package but :mod:`repgeom.checks`.
+"""
