@@ -65,6 +65,27 @@ def browser():
     driver.quit()
 
 
+_RAW_TEX_JS = r"""
+const done = arguments[arguments.length - 1];
+function rawTex() {
+  const skip = "PRE, CODE, SCRIPT, STYLE, MJX-CONTAINER, .highlight, .cell_input";
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const hits = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (n.parentElement.closest(skip)) continue;
+    const m = n.textContent.match(/.{0,30}(\\\(|\\\[|\$\$).{0,30}/);
+    if (m) hits.push(m[0]);
+  }
+  return hits;
+}
+if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+  MathJax.startup.promise.then(() => done(rawTex())).catch(e => done(["MathJax failed: " + e]));
+} else {
+  done(rawTex());
+}
+"""
+
+
 @pytest.mark.parametrize("page", _pages() or ["(none)"])
 def test_page_renders_without_errors(server, browser, page):
     url = urljoin(server, page)
@@ -103,5 +124,10 @@ def test_page_renders_without_errors(server, browser, page):
             if f'id="{parsed.fragment}"' not in text:
                 dead.append(link)
     assert not dead, f"{page}: dead internal links {sorted(set(dead))[:10]}"
+    # 5. Equations are typeset: once MathJax has run, no raw TeX delimiters are left in the page's prose
+    #    (code, which may legitimately hold them, is not prose). Fails when MathJax cannot load offline.
+    browser.set_script_timeout(60)
+    raw_tex = browser.execute_async_script(_RAW_TEX_JS)
+    assert not raw_tex, f"{page}: raw TeX visible (MathJax did not typeset it): {raw_tex[:3]}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SHOTS / (Path(page).stem + ".png")))
