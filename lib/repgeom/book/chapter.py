@@ -96,7 +96,13 @@ class ChapterRun:
         if provenance not in self.data:
             self.data.append(provenance)
         self.board.data = self.data_summary()
+        self.board.data_kind = self.data_kind()
         return provenance
+
+    def data_kind(self) -> str:
+        """The image datasets actually used, ``"+"``-joined and sorted, or ``"synthetic"`` (decides what is asserted)."""
+        kinds = sorted({p.used.split("/")[0] for p in self.data})
+        return "+".join(kinds) if kinds else "synthetic"
 
     def add_seeds(self, *seeds: int) -> None:
         """Record further seeds the chapter used (e.g. one per network)."""
