@@ -1,0 +1,171 @@
+"""The chapter's data and its two ensembles: ten ConvNets and ten ResNet-18s per dataset."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from repgeom import data
+from repgeom.data import DataProvenance, ImageData
+from repgeom.models.convnets import ConvNet, ResNet18, shift_flip
+from repgeom.models.ensemble import EnsembleResult, train_ensemble
+
+from .parameters import Params
+
+__all__ = [
+    "ARCHS",
+    "Datasets",
+    "layers_of",
+    "load_datasets",
+    "load_models",
+    "network_seeds",
+    "recipe",
+    "snapshot_epochs",
+    "train_ensembles",
+]
+
+ARCHS = ("ConvNet", "ResNet-18")
+
+
+@dataclass(frozen=True)
+class Datasets:
+    """Training and probe images of every dataset role.
+
+    Attributes
+    ----------
+    train, probe : dict
+        ``role -> ImageData`` (images (n, C, H, W), standardised).
+    """
+
+    train: dict
+    probe: dict
+
+    @property
+    def provenance(self) -> list[DataProvenance]:
+        """Every load, in the order the chapter records them (train, probe per role)."""
+        return [d.provenance for ds in self.train for d in (self.train[ds], self.probe[ds])]
+
+
+def load_datasets(p: Params) -> Datasets:
+    """Load ``p.n_train`` training and ``p.n_probe`` probe images of every role in ``p.datasets``.
+
+    Parameters
+    ----------
+    p : Params
+
+    Returns
+    -------
+    Datasets
+        Images of side ``p.image_size``, channel-standardised (stand-ins where the real set is absent).
+    """
+    train_sets, probe_sets = {}, {}
+    for ds in p.datasets:
+        train_sets[ds] = data.load(ds, "train", n=p.n_train, normalize=True, size=p.image_size)
+        probe_sets[ds] = data.load(ds, "test", n=p.n_probe, normalize=True, size=p.image_size)
+    return Datasets(train_sets, probe_sets)
+
+
+def recipe(arch: str, num_classes: int, p: Params) -> dict:
+    """How one architecture is built and trained.
+
+    Parameters
+    ----------
+    arch : {"ConvNet", "ResNet-18"}
+    num_classes : int
+    p : Params
+
+    Returns
+    -------
+    dict
+        ``make_model``, ``epochs``, ``batch_size``, ``make_optimizer`` and
+        ``augment``, the keywords of :func:`repgeom.models.ensemble.train_ensemble`.
+        The ConvNet uses RMSprop (Keras's rho 0.9) and no augmentation;
+        ResNet-18 uses Adam and random shifts (up to 1/8 of the side) and flips.
+    """
+    if arch == "ConvNet":
+        return {"make_model": lambda: ConvNet(num_classes, image_size=p.image_size),
+                "epochs": p.convnet_epochs, "batch_size": p.convnet_batch,
+                "make_optimizer": lambda prm: torch.optim.RMSprop(prm, lr=p.convnet_lr, alpha=0.9, eps=1e-7),
+                "augment": None}
+    pad = max(1, p.image_size // 8)
+    return {"make_model": lambda: ResNet18(num_classes, width=p.resnet_width),
+            "epochs": p.resnet_epochs, "batch_size": p.resnet_batch,
+            "make_optimizer": lambda prm: torch.optim.Adam(prm, lr=p.resnet_lr),
+            "augment": lambda xb, g: shift_flip(xb, g, pad=pad)}
+
+
+def snapshot_epochs(epochs: int, n_snapshots: int) -> tuple[int, ...]:
+    """Up to ``n_snapshots`` geometrically spaced epochs from 1 to ``epochs`` (distinct, increasing)."""
+    e = np.unique(np.round(np.geomspace(1, epochs, n_snapshots)).astype(int))
+    return tuple(int(v) for v in e)
+
+
+def network_seeds(p: Params) -> dict[str, list[int]]:
+    """``arch -> seeds``: ``0..n-1`` for the ConvNets, ``100..100+n-1`` for the ResNet-18s."""
+    return {arch: [100 * a + i for i in range(p.n_networks)] for a, arch in enumerate(ARCHS)}
+
+
+def layers_of(arch: str) -> tuple[str, ...]:
+    """The analysed layers of an architecture (``ConvNet.LAYERS`` or ``ResNet18.LAYERS``)."""
+    return ConvNet.LAYERS if arch == "ConvNet" else ResNet18.LAYERS
+
+
+def load_models(arch: str, num_classes: int, states: list[dict], p: Params,
+                device: torch.device | str) -> list[nn.Module]:
+    """Networks of ``arch`` with the given state dicts, on ``device``, in eval mode.
+
+    Parameters
+    ----------
+    arch : {"ConvNet", "ResNet-18"}
+    num_classes : int
+    states : list of dict
+        One state dict per network (e.g. a training snapshot).
+    p : Params
+    device : torch.device or str
+
+    Returns
+    -------
+    list of nn.Module
+    """
+    models = []
+    for sd in states:
+        m = recipe(arch, num_classes, p)["make_model"]().to(device)
+        m.load_state_dict(sd)
+        models.append(m.eval())
+    return models
+
+
+def train_ensembles(p: Params, train_sets: dict[str, ImageData], device: torch.device | str,
+                    ckpt_dir: Path) -> dict[tuple[str, str], EnsembleResult]:
+    """Train (or load from ``ckpt_dir``) ``p.n_networks`` networks of each architecture on each role.
+
+    Parameters
+    ----------
+    p : Params
+    train_sets : dict
+        ``role -> ImageData`` for every role in ``p.datasets``.
+    device : torch.device or str
+    ckpt_dir : Path
+        Folder of the cached ensembles (one file per role and architecture).
+
+    Returns
+    -------
+    dict
+        ``(role, arch) -> EnsembleResult`` with snapshots at :func:`snapshot_epochs`.
+    """
+    seeds = network_seeds(p)
+    ensembles = {}
+    for ds in p.datasets:
+        d = train_sets[ds]
+        for arch in ARCHS:
+            r = recipe(arch, d.num_classes, p)
+            make = r.pop("make_model")
+            name = f"shared_geometry-{ds}-{arch.lower()}-{p.image_size}px-{p.n_train}.pt"
+            ensembles[ds, arch] = train_ensemble(
+                make, seeds[arch], d.x, d.y, **r, device=device,
+                snapshot_epochs=snapshot_epochs(r["epochs"], p.n_snapshots),
+                cache=ckpt_dir / name, desc=f"{arch} {ds}")
+    return ensembles
