@@ -1,0 +1,67 @@
+"""Experiments of the task-structure chapter (Alleman, Lindsey & Fusi, ICLR 2024).
+
+One module per idea:
+
+* :mod:`.params` -- the chapter's :class:`Params` at the quick and full profiles;
+* :mod:`.sweep` -- one batched training sweep of the one-hidden-layer networks, measured at snapshots;
+* :mod:`.weights` -- input-weight trajectories and the expected gradient field (Figs. 1D, 2C);
+* :mod:`.delta` -- the δ-XOR sweep over separability and training noise (Figs. 2-3);
+* :mod:`.aligned` -- random tasks with prescribed input-target alignment (Figs. 4B, 6);
+* :mod:`.deep` -- deep networks (Fig. 5) and this book's communication-subspace / SRM addition;
+* :mod:`.cnn` -- convolutional networks on images (Fig. 4C);
+* :mod:`.appendix` -- two outputs and other readouts (Appendices A, B);
+* :mod:`.plots_four_clusters`, :mod:`.plots_random_tasks` -- the chapter's figures;
+* :mod:`.claims` -- the paper's claims, evaluated and recorded.
+"""
+from .aligned import (
+                     AlignedResults,
+                     activation_curves,
+                     aligned_entries,
+                     aligned_sweep,
+                     fig6_k,
+                     perturbed_activations,
+                     run_aligned,
+)
+from .appendix import readout_runs, two_output_task
+from .claims import (
+                     fmt,
+                     record_activation_claims,
+                     record_aligned_claims,
+                     record_appendix_claims,
+                     record_cnn_claims,
+                     record_deep_claims,
+                     record_delta_claims,
+                     record_fig1_claims,
+)
+from .cnn import CnnRow, cnn_geometry, load_cnn_data
+from .deep import DeepResult, communication_angles, deep_members, deep_tasks, random_angle, run_deep, srm_across_seeds
+from .delta import DeltaSweep, delta_grid, delta_member, delta_sweep, noise_index
+from .params import FULL, QUICK, Params, params
+from .plots_four_clusters import (
+                     delta_figure,
+                     delta_weights_figure,
+                     noise_figure,
+                     readouts_figure,
+                     training_figure,
+                     weight_panel,
+                     weights_figure,
+)
+from .plots_random_tasks import activations_figure, aligned_figure, beyond_figure, cnn_figure, deep_figure
+from .sweep import ACTS, COLORS, NAMES, Context, SweepResult, act_means, by_act, cluster_run, paired_activations
+from .weights import WeightField, class_axes, selectivity_ratio, weight_field
+
+__all__ = [
+    "ACTS", "COLORS", "NAMES", "FULL", "QUICK", "Params", "params",
+    "Context", "SweepResult", "cluster_run", "paired_activations", "by_act", "act_means",
+    "WeightField", "class_axes", "weight_field", "selectivity_ratio",
+    "DeltaSweep", "delta_sweep", "delta_grid", "noise_index", "delta_member",
+    "AlignedResults", "aligned_entries", "aligned_sweep", "run_aligned", "activation_curves", "fig6_k",
+    "perturbed_activations",
+    "DeepResult", "deep_tasks", "run_deep", "deep_members", "communication_angles", "random_angle", "srm_across_seeds",
+    "CnnRow", "load_cnn_data", "cnn_geometry",
+    "two_output_task", "readout_runs",
+    "training_figure", "weight_panel", "weights_figure", "delta_figure", "delta_weights_figure", "noise_figure",
+    "readouts_figure", "aligned_figure", "activations_figure", "deep_figure", "beyond_figure", "cnn_figure",
+    "fmt", "record_fig1_claims", "record_delta_claims", "record_aligned_claims", "record_deep_claims",
+    "record_activation_claims", "record_cnn_claims", "record_appendix_claims",
+]
