@@ -31,6 +31,7 @@ def test_the_library_keeps_every_contract():
     ("measures/subspace.py", "from repgeom.models import convnets", "Layers"),
     ("book/tables.py", "from repgeom.measures import subspace", "The book's machinery imports no"),
     ("models/convnets.py", "from repgeom.book import figures", "import nothing of the book's machinery"),
+    ("experiments/task_structure/params.py", "from repgeom.experiments import shared_geometry", "No experiment module"),
 ])
 def test_a_planted_violation_breaks_its_contract(tmp_path, module, planted, contract):
     lib = tmp_path / "lib"
