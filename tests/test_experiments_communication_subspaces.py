@@ -1,0 +1,339 @@
+"""Tests of repgeom.experiments.communication_subspaces at tiny size (narrow ResNets, a few stand-in images)."""
+import dataclasses
+import math
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+import torch
+import torchvision
+from torch import nn
+from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
+
+from repgeom.book.claims import ClaimBoard
+from repgeom.experiments.communication_subspaces import alignment as align
+from repgeom.experiments.communication_subspaces import (
+    claims,
+    figures,
+    measurements,
+    networks,
+    parameters,
+)
+from repgeom.measures import subspace as ss
+from repgeom.models import resnet_connections as rc
+from repgeom.models.resnet_connections import KINDS, Connection
+
+CPU = torch.device("cpu")
+
+
+class _NarrowResNet(ResNet):
+    """A torchvision ResNet with 2, 1, 1, 1 blocks per stage and 1/8 of the channels: every connection type, tiny SVDs."""
+
+    def __init__(self, block, num_classes=10):
+        super().__init__(block, [2, 1, 1, 1], num_classes=num_classes)
+        self.fc = nn.Linear(64 * block.expansion, num_classes)
+
+    def _make_layer(self, block, planes, blocks, stride=1, dilate=False):
+        return super()._make_layer(block, planes // 8, blocks, stride, dilate)
+
+
+@pytest.fixture
+def narrow(monkeypatch):
+    """torchvision's resnet18 / resnet50 constructors replaced by narrow one-block-per-stage ones."""
+    monkeypatch.setattr(torchvision.models, "resnet18", lambda num_classes=1000: _NarrowResNet(BasicBlock, num_classes))
+    monkeypatch.setattr(torchvision.models, "resnet50", lambda num_classes=1000: _NarrowResNet(Bottleneck, num_classes))
+
+
+TINY = dataclasses.replace(parameters.QUICK, train_image_size=16, n_train=12, epochs=2, batch_size=8, n_images=3,
+                           n_eval=5, untrained_seeds=(0, 1), baseline_angles=8, resnet18_epochs=1)
+
+
+@pytest.fixture
+def stand_in():
+    return networks.load_stand_in(TINY)
+
+
+# --- parameters -------------------------------------------------------------------------------------------
+
+
+def test_params_by_profile():
+    assert parameters.params("quick") is parameters.QUICK
+    assert parameters.params("full") is parameters.FULL
+    assert parameters.QUICK.untrained_seeds == (0,) and len(parameters.FULL.untrained_seeds) == 5
+    with pytest.raises(ValueError, match="profile"):
+        parameters.params("medium")
+
+
+def test_steps_per_epoch_rounds_up():
+    assert parameters.steps_per_epoch(parameters.QUICK) == 24  # 768 / 32
+    assert parameters.steps_per_epoch(TINY) == 2  # 12 / 8, last batch short
+    assert parameters.steps_per_epoch(dataclasses.replace(TINY, n_train=16)) == 2
+
+
+# --- networks ---------------------------------------------------------------------------------------------
+
+
+def test_stand_in_is_three_channel_standardised(stand_in):
+    assert stand_in.x_train.shape == (12, 3, 16, 16)
+    assert stand_in.x_test.shape == (8, 3, 16, 16)
+    assert stand_in.images.shape[0] == 3 and stand_in.x_eval.shape[0] == 5 and stand_in.y_eval.shape == (5,)
+    assert torch.equal(stand_in.images, stand_in.x_test[:3])
+    # the three channels are copies, standardised with the training statistics
+    assert torch.equal(stand_in.x_train[:, 0], stand_in.x_train[:, 2])
+    assert abs(float(stand_in.x_train.mean())) < 1e-5
+    assert float(stand_in.x_train[:, 0].std()) == pytest.approx(1.0, abs=1e-4)
+    assert stand_in.num_classes == 10 and stand_in.train.used.startswith(("fashion_mnist", "digits"))
+
+
+def test_untrained_resnets_are_seeded(narrow):
+    a = networks.untrained_resnets("resnet18", (0, 1), 10, CPU)
+    b = networks.untrained_resnets("resnet18", (1,), 10, CPU)
+    assert list(a) == ["untrained-0", "untrained-1"]
+    assert not any(m.training for m in a.values())
+    assert networks.same_weights(a["untrained-1"], b["untrained-1"])
+    assert not networks.same_weights(a["untrained-0"], a["untrained-1"])
+
+
+def test_train_resnet_snapshots_start_and_resume(narrow, stand_in, tmp_path):
+    first = networks.train_resnet("resnet18", 2, 0, stand_in, TINY, CPU, folder=tmp_path / "a")
+    assert len(first.snapshots) == 3 and all(s.is_file() for s in first.snapshots)
+    assert len(first.history.column("loss")) == 2 and all(math.isfinite(v) for v in first.history.column("loss"))
+    assert not first.net.training
+    # snapshot 0 is the untrained network of the training's seed; the last is the trained one
+    start = networks.load_snapshot("resnet18", first.snapshots[0], 10, CPU)
+    assert networks.same_weights(start, networks.untrained_resnets("resnet18", (0,), 10, CPU)["untrained-0"])
+    assert networks.same_weights(networks.load_snapshot("resnet18", first.snapshots[-1], 10, CPU), first.net)
+    assert not networks.same_weights(start, first.net)
+    # determinism: a fresh folder trains to the same weights; the same folder resumes without training
+    again = networks.train_resnet("resnet18", 2, 0, stand_in, TINY, CPU, folder=tmp_path / "b")
+    assert networks.same_weights(again.net, first.net)
+    resumed = networks.train_resnet("resnet18", 2, 0, stand_in, TINY, CPU, folder=tmp_path / "a")
+    assert networks.same_weights(resumed.net, first.net) and resumed.snapshots == first.snapshots
+
+
+def test_checkpoint_dir_under_output(tmp_path):
+    d = networks.checkpoint_dir()
+    assert d.is_dir() and d.name == "checkpoints" and str(d).startswith(str(tmp_path))
+
+
+def test_imagenet_images_fall_back_offline():
+    images, prov = networks.imagenet_images(2)
+    assert images.shape == (2, 3, 224, 224) and bool(torch.isfinite(images).all())
+    if prov.substituted:  # the stand-in is standardised per channel over the images
+        assert abs(float(images.mean())) < 1e-4
+
+
+def test_labels_and_note(stand_in):
+    label = networks.own_label(stand_in, TINY, 0.875)
+    assert label.startswith("ResNet-50 trained in this chapter on ") and "16x16 (87.5% held-out accuracy)" in label
+    note = networks.trained_network_note(False, label, "no weights", 48, 3)
+    assert note.startswith(":::{warning}") and note.endswith(":::") and "after 48 Adam steps" in note
+    assert "uses 3 held-out" in note
+    assert networks.trained_network_note(True, networks.IMAGENET_LABEL, "found", 0, 3) == (
+        f"**Trained network:** {networks.IMAGENET_LABEL}. found.")
+
+
+# --- measurements -----------------------------------------------------------------------------------------
+
+
+def test_connection_counts_resnet50():
+    torch.manual_seed(0)
+    r50 = torchvision.models.resnet50(num_classes=10)
+    counts = measurements.connection_counts(rc.resnet_connections(r50, "weight"),
+                                            rc.resnet_connections(r50, "activation"))
+    assert list(counts.index) == list(KINDS)
+    assert counts["weight-to-weight pairs"].tolist() == [16, 4, 15, 11, 16]
+    # activations: direct and branching pool two pairs per block
+    assert counts["activation-to-weight pairs"].tolist() == [32, 8, 15, 11, 16]
+
+
+def test_connection_counts_fill_missing_kinds(narrow):
+    net = torchvision.models.resnet18(num_classes=10)
+    counts = measurements.connection_counts(rc.resnet_connections(net, "weight"), [])
+    assert counts.loc["branching"].tolist() == [0, 0] and counts.loc["direct", "weight-to-weight pairs"] == 5
+    assert counts.loc["long_skip", "weight-to-weight pairs"] == 1  # layer1.1 -> layer2.0, across an identity
+
+
+def test_conv_as_matmul_matches_the_convolution(narrow):
+    torch.manual_seed(0)
+    net = torchvision.models.resnet18(num_classes=10).eval()
+    check = measurements.conv_as_matmul(net, torch.randn(2, 3, 16, 16), "layer1.0.conv2")
+    assert check.input_shape == (8, 4, 4)
+    assert check.weight_shape == (8, 8 * 9) and check.unfolded_shape == (8 * 9, 16)
+    assert check.conv_output.shape == check.matmul_output.shape == (8, 4, 4)
+    assert check.rel_err < 1e-5 and check.max_abs_err == pytest.approx(check.rel_err * float(
+        check.conv_output.abs().max()))
+    fig = figures.matmul_figure(check)
+    assert len(fig.axes) == 3 and fig.axes[2].get_title().startswith("(c) all 128 outputs")
+    plt.close(fig)
+
+
+def _pairs(kind_k_full):
+    rows = [{"kind": kind, "k": k, "full": full, "ev_source": 0.5, "ev_target": 0.7, "clean": k > 1}
+            for kind, k, full in kind_k_full]
+    return pd.DataFrame(rows)
+
+
+def test_size_summary_and_kept_share():
+    w = _pairs([("direct", 2, 4), ("direct", 4, 8), ("branching", 1, 4)])
+    a = _pairs([("direct", 3, 4)])
+    summary = measurements.size_summary(w, a)
+    assert summary.loc[("weight", "direct"), "pairs"] == 2
+    assert summary.loc[("weight", "direct"), "mean_k_over_full"] == pytest.approx(0.5)
+    assert summary.loc[("weight", "branching"), "share_clean"] == 0.0
+    assert summary.loc[("activation", "direct"), "mean_k_over_full"] == pytest.approx(0.75)
+    kept = measurements.kept_share(w)
+    assert kept.dims == pytest.approx((0.5 + 0.5 + 0.25) / 3) and kept.variance == pytest.approx(0.6)
+
+
+def _result(kind, block_index, angles_deg):
+    conn = Connection(kind, f"layer1.{block_index}", block_index, 1, f"s{kind}{block_index}", "out",
+                      f"t{kind}{block_index}")
+    res = align.PairResult(conn, ss.SubspaceSize(k=2, full=4, clean=True), ambient=8)
+    for lab, deg in angles_deg.items():
+        res.angles[lab] = torch.deg2rad(torch.tensor(deg, dtype=torch.float64))
+    return res
+
+
+def test_training_curve_reuses_measured_end_points():
+    w_res = [_result(kind, 0, {"trained": [10.0, 20.0], "untrained-0": [40.0, 50.0]}) for kind in KINDS]
+    curve = measurements.training_curve(["start.pt", "end.pt"], w_res, [r.connection for r in w_res],
+                                        "untrained-0", TINY, 10, CPU)
+    assert len(curve) == 2 * len(KINDS) and list(curve.columns) == ["epoch", "step", "kind", "mean_deg"]
+    assert curve[curve.epoch == 0].mean_deg.tolist() == pytest.approx([45.0] * 5)
+    assert curve[curve.epoch == 1].mean_deg.tolist() == pytest.approx([15.0] * 5)
+    assert curve[curve.epoch == 1].step.unique().tolist() == [parameters.steps_per_epoch(TINY)]
+    assert measurements.curve_drop(curve, "direct", 1) == pytest.approx(30.0)
+
+
+def test_training_curve_measures_snapshots(narrow, stand_in, tmp_path):
+    own = networks.train_resnet("resnet50", 1, 0, stand_in, TINY, CPU, folder=tmp_path)
+    nets = {"trained": own.net, **networks.untrained_resnets("resnet50", (0,), 10, CPU)}
+    conns = rc.resnet_connections(own.net, "weight")
+    w_res = align.weight_alignment(nets, conns)
+    reused = measurements.training_curve(own.snapshots, w_res, conns, "untrained-0", TINY, 10, CPU)
+    measured = measurements.training_curve(own.snapshots, w_res, conns, None, TINY, 10, CPU)
+    # snapshot 0 is the untrained network and the last the trained one: both ways give the same curve
+    assert measured.mean_deg.to_numpy() == pytest.approx(reused.mean_deg.to_numpy(), abs=1e-9)
+    assert ((measured.mean_deg > 0) & (measured.mean_deg <= 90)).all()
+    fig = figures.training_figure(measured, own.history.column("loss"), parameters.steps_per_epoch(TINY))
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == len(KINDS)
+    plt.close(fig)
+
+
+def test_resnet18_alignment_is_deterministic(narrow, stand_in, tmp_path, monkeypatch):
+    monkeypatch.setenv("REPGEOM_OUTPUT", str(tmp_path / "one"))
+    one = measurements.resnet18_alignment(stand_in, TINY, CPU, seed=0)
+    monkeypatch.setenv("REPGEOM_OUTPUT", str(tmp_path / "two"))
+    two = measurements.resnet18_alignment(stand_in, TINY, CPU, seed=0)
+    assert one.blocks == ["1.0", "1.1", "2.0", "3.0", "4.0"]
+    assert set(one.table.kind) == {"direct", "short_skip", "long_skip"}  # BasicBlocks: no branching, no indirect
+    assert 0.0 <= one.accuracy <= 1.0
+    pd.testing.assert_frame_equal(one.table, two.table)
+    assert one.gap_deg == pytest.approx(float((one.table.untrained_deg - one.table.trained_deg).mean()))
+    fig = figures.resnet18_figure(one.table, one.blocks)
+    assert [ax.get_title() for ax in fig.axes] == ["(a) direct", "(b) short skip", "(c) long skip"]
+    plt.close(fig)
+
+
+# --- figures ----------------------------------------------------------------------------------------------
+
+
+def _table(n_blocks=4, trained=30.0, untrained=40.0, pvalue=1e-4):
+    rows = []
+    for kind in KINDS:
+        for b in range(n_blocks):
+            rows.append({"kind": kind, "block_index": b, "trained_deg": trained, "untrained_deg": untrained,
+                         "untrained_lo_deg": untrained - 1, "untrained_hi_deg": untrained + 1,
+                         "baseline_deg": untrained, "pvalue": pvalue})
+    return pd.DataFrame(rows)
+
+
+def test_alignment_and_pvalue_figures():
+    blocks = [f"layer{s}.0" for s in range(1, 5)]
+    fig = figures.alignment_figure(_table(), "weight-to-weight alignment", blocks)
+    assert [ax.get_title() for ax in fig.axes] == [f"({c}) {figures.KIND_TITLE[k]}" for c, k in zip("abcde", KINDS)]
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["1.0", "2.0", "3.0", "4.0"]
+    plt.close(fig)
+    fig = figures.pvalue_figure(_table(pvalue=0.5), _table(pvalue=1e-6), blocks)
+    assert len(fig.axes) == 3  # two heatmaps and the colour bar
+    assert {t.get_text() for t in fig.axes[0].texts} == {"0.50"}
+    assert {t.get_text() for t in fig.axes[1].texts} == {"1e-06"}
+    plt.close(fig)
+
+
+# --- claims -----------------------------------------------------------------------------------------------
+
+
+def test_sig_lower_and_frac_text():
+    t = pd.DataFrame({"trained_deg": [1.0, 1.0, 3.0], "untrained_deg": [2.0, 2.0, 2.0], "pvalue": [1e-4, 0.1, 1e-9]})
+    mask = claims.sig_lower(t, 0.05)
+    assert mask.tolist() == [True, False, False]
+    assert claims.frac_text(mask) == "1/3 blocks"
+
+
+def _paper_tables(n_blocks=16):
+    """Tables on which every claim of the paper holds."""
+    a, w = [], []
+    base = {"direct": 30.0, "branching": 30.0, "short_skip": 60.0, "long_skip": 60.0, "indirect": 45.0}
+    for kind in KINDS:
+        for b in range(n_blocks):
+            tr = base[kind] + 0.1 * b
+            if kind == "indirect":
+                a.append((kind, b, tr, tr, 0.5))
+                w.append((kind, b, tr, tr, 0.5))
+                continue
+            late_direct = kind == "direct" and b >= n_blocks - 3
+            a.append((kind, b, tr, tr + 20.0 - b, 0.5 if late_direct else 1e-6))  # gap shrinks with depth
+            w.append((kind, b, tr, tr + 1.0 + b, 1e-3))  # gap grows with depth
+    cols = ["kind", "block_index", "trained_deg", "untrained_deg", "pvalue"]
+    a, w = pd.DataFrame(a, columns=cols), pd.DataFrame(w, columns=cols)
+    for t in (a, w):
+        t["baseline_deg"] = t.untrained_deg + 0.5
+    return a, w
+
+
+def _verdicts(board):
+    return {o.claim.id: o.verdict for o in board.outcomes}
+
+
+def test_claims_reproduced_on_the_papers_tables():
+    a_tab, w_tab = _paper_tables()
+    board = ClaimBoard("communication_subspaces", "quick")
+    claims.record_activation_claims(board, a_tab, n_blocks=16)
+    claims.record_weight_claims(board, w_tab)
+    dev = claims.record_baseline_claim(board, w_tab, a_tab)
+    assert list(_verdicts(board)) == ["act-skip-branch", "act-direct", "act-skip-less", "act-indirect", "act-depth",
+                                      "weight-trained", "weight-indirect", "weight-skip-less", "weight-depth",
+                                      "untrained-random"]
+    assert set(_verdicts(board).values()) == {"reproduced"}
+    assert dev.weights_deg == pytest.approx(0.5) and dev.activations_deg == pytest.approx(0.5)
+    board.check()  # nothing expected fails
+
+
+@pytest.mark.filterwarnings("ignore::scipy.stats.ConstantInputWarning")  # a constant gap has no rank correlation
+def test_claims_fail_where_training_did_nothing():
+    a_tab, w_tab = _paper_tables()
+    for t in (a_tab, w_tab):
+        t["untrained_deg"] = t.trained_deg
+        t["pvalue"] = 0.9
+        t["baseline_deg"] = t.untrained_deg + 3.0
+    board = ClaimBoard("communication_subspaces", "quick")
+    claims.record_activation_claims(board, a_tab, n_blocks=16)
+    claims.record_weight_claims(board, w_tab)
+    dev = claims.record_baseline_claim(board, w_tab, a_tab)
+    v = _verdicts(board)
+    assert v["act-skip-branch"] == v["act-direct"] == v["weight-trained"] == "not reproduced"
+    assert v["act-indirect"] == v["weight-indirect"] == "reproduced"  # the control never differs
+    assert v["untrained-random"] == "not reproduced" and dev.weights_deg == pytest.approx(3.0)
+    with pytest.raises(AssertionError):
+        board.check()  # the baseline claim is asserted at the quick profile
+
+
+def test_partly_when_some_blocks_hold():
+    a_tab, _ = _paper_tables()
+    a_tab.loc[(a_tab.kind == "branching") & (a_tab.block_index == 0), "pvalue"] = 0.5
+    board = ClaimBoard("communication_subspaces", "quick")
+    claims.record_activation_claims(board, a_tab, n_blocks=16)
+    outcome = board.outcomes[0]
+    assert outcome.verdict == "partly" and outcome.ours.startswith("branching 15/16 blocks")
