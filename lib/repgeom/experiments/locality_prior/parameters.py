@@ -1,0 +1,67 @@
+"""The chapter's parameters at the quick and the full profile."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Params", "QUICK", "FULL", "params"]
+
+
+@dataclass(frozen=True)
+class Params:
+    n_train: int             # training images (MNIST role)
+    n_test: int              # test images for accuracy and loss
+    n_maps: int              # test images whose activations are analysed (README: 1000)
+    epochs: int              # README: 10
+    batch_size: int          # README: 64
+    optimizer: str           # README table: RMSProp (released script: SGD)
+    lr: float
+    momentum: float
+    weight_decay: float
+    side: int                # LP grid side; the layer has side**2 = 49 units
+    seeds: tuple             # one (control, locality) pair per seed
+    cost_seeds: tuple        # pairs trained for the cost-function comparison
+    normalized_variant: bool # also train the row-normalised linear prior
+    wd_sweep: tuple          # weight decays of the sweep (both arms)
+    wd_seeds: tuple
+    sparsities: tuple        # fractions of LP connections pruned after training
+    alex_side: int           # AlexNet-LP grid side (64 in the README: 4096 units)
+    alex_width: float        # AlexNet conv channel multiplier
+    alex_image: int          # image side fed to AlexNet
+    alex_n_train: int
+    alex_n_eval: int
+    alex_epochs: int
+    alex_lr: float           # README: SGD 0.1, momentum 0.9, wd 1e-4, batch 256
+    alex_batch: int
+
+
+QUICK = Params(n_train=5000, n_test=2000, n_maps=1000, epochs=3, batch_size=64, optimizer="rmsprop",
+               lr=0.01, momentum=0.5, weight_decay=0.01, side=7, seeds=(0, 1, 2), cost_seeds=(0,),
+               normalized_variant=False, wd_sweep=(0.001, 0.01, 0.1), wd_seeds=(0,),
+               sparsities=(0.0, 0.25, 0.5, 0.75, 0.9, 0.95),
+               alex_side=8, alex_width=0.125, alex_image=64, alex_n_train=512, alex_n_eval=256,
+               alex_epochs=2, alex_lr=0.1, alex_batch=64)
+FULL = Params(n_train=60000, n_test=10000, n_maps=1000, epochs=10, batch_size=64, optimizer="rmsprop",
+              lr=0.01, momentum=0.5, weight_decay=0.01, side=7, seeds=(0, 1, 2, 3, 4), cost_seeds=(0, 1, 2, 3, 4),
+              normalized_variant=True, wd_sweep=(0.001, 0.003, 0.01, 0.03, 0.1), wd_seeds=(0, 1, 2, 3, 4),
+              sparsities=(0.0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.98),
+              alex_side=64, alex_width=1.0, alex_image=224, alex_n_train=10000, alex_n_eval=1000,
+              alex_epochs=1, alex_lr=0.1, alex_batch=256)
+
+
+def params(profile: str) -> Params:
+    """The parameters of a profile.
+
+    Parameters
+    ----------
+    profile : {"quick", "full"}
+
+    Returns
+    -------
+    Params
+        :data:`QUICK` or :data:`FULL`.
+    """
+    if profile == "quick":
+        return QUICK
+    if profile == "full":
+        return FULL
+    raise ValueError(f"profile must be 'quick' or 'full', got {profile!r}")

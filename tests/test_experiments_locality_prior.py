@@ -1,0 +1,305 @@
+"""The locality-prior chapter's experiment functions, at tiny size on stand-in data."""
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from repgeom import data, stats  # noqa: E402
+from repgeom.book.claims import ClaimBoard  # noqa: E402
+from repgeom.experiments.locality_prior import (  # noqa: E402
+    clustering,
+    findings,
+    imagenet,
+    networks,
+    parameters,
+    plots,
+    prior,
+    pruning,
+    sweeps,
+)
+from repgeom.measures.spatial import grid_distances  # noqa: E402
+
+TINY = dataclasses.replace(
+    parameters.QUICK, n_train=128, n_test=64, n_maps=48, epochs=1, batch_size=32, seeds=(0, 1), cost_seeds=(0,),
+    wd_sweep=(0.001, 0.01), wd_seeds=(0,), sparsities=(0.0, 0.5), alex_side=4, alex_width=0.0625, alex_image=64,
+    alex_n_train=32, alex_n_eval=16, alex_epochs=1, alex_batch=16)
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny networks: one thread is fastest on a shared machine
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("REPGEOM_OFFLINE", "1")
+        mp.setenv("REPGEOM_QUIET", "1")
+        yield tmp_path_factory.mktemp("locality")
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def loads(env):
+    return data.load("mnist", "train", n=TINY.n_train), data.load("mnist", "test", n=TINY.n_test)
+
+
+def _setup(loads, folder):
+    tr, te = loads
+    return networks.LeNetSetup.from_data(TINY, tr, te, data_name=tr.provenance.used.split("/")[0],
+                                         checkpoints=folder, device=torch.device("cpu"))
+
+
+@pytest.fixture(scope="module")
+def setup(loads, env):
+    return _setup(loads, env / "ckpt")
+
+
+@pytest.fixture(scope="module")
+def pairs(setup):
+    return networks.train_pairs(setup, TINY.seeds)
+
+
+def _measured(var_input, var_output):
+    z = torch.zeros(len(var_input), 49)
+    return networks.Measured(None, 0.5, 1.0, z, z, z, torch.tensor(var_input, dtype=torch.float32),
+                             torch.tensor(var_output, dtype=torch.float32))
+
+
+# --- parameters and priors -------------------------------------------------------------------------------------
+
+def test_params_profiles():
+    assert parameters.params("quick") is parameters.QUICK
+    assert parameters.params("full") is parameters.FULL
+    assert parameters.QUICK.side ** 2 == 49 and parameters.FULL.n_train == 60000
+    with pytest.raises(ValueError, match="profile"):
+        parameters.params("medium")
+
+
+def test_example_priors_closed_forms():
+    pr = prior.example_priors(7)
+    assert pr.one_d.shape == (7, 7) and pr.lenet.shape == (49, 49) and pr.alexnet.shape == (4096, 4096)
+    assert pr.centre == 24
+    assert torch.allclose(torch.diagonal(pr.lenet), torch.ones(49))
+    assert float(pr.one_d[0, 6]) == pytest.approx(1 / 7)  # six spacings apart: 1 / (1 + 6)
+    assert float(pr.alexnet.min()) == pytest.approx(1 / (1 + 63 * math.sqrt(2)), rel=1e-6)
+    assert torch.allclose(pr.lenet_normalized.sum(1), torch.full((49,), 49.0), atol=1e-4)
+    ratio = pr.normalization_ratio
+    assert ratio.shape == (49,) and float(ratio[0]) > float(ratio[pr.centre]) > 1  # the corner receives least
+
+
+# --- one comparison --------------------------------------------------------------------------------------------
+
+def test_compare_closed_form_and_left_out_images():
+    loc = _measured([1.0, 2.0, 4.0, float("nan"), 3.0], [1.0, 1.0, 1.0, 1.0, 1.0])
+    ctrl = _measured([2.0, 2.0, 5.0, 1.0, float("nan")], [1.0, 1.0, 1.0, 1.0, 1.0])
+    r = networks.compare(loc, ctrl, "input")
+    assert (r.n, r.dropped) == (3, 2)
+    assert r.loc == pytest.approx(7 / 3) and r.ctrl == pytest.approx(3.0)
+    d = np.array([-1.0, 0.0, -1.0])
+    assert r.diff == pytest.approx(d.mean()) and r.se == pytest.approx(d.std(ddof=1) / math.sqrt(3))
+    t = stats.paired_t([1.0, 2.0, 4.0], [2.0, 2.0, 5.0])
+    assert (r.t, r.p) == (pytest.approx(t.statistic), pytest.approx(t.pvalue))
+    few = networks.compare(loc, ctrl, "input", mask=torch.tensor([True, True, False, False, False]))
+    assert few.n == 2 and math.isnan(few.t) and math.isnan(few.diff)
+
+
+# --- training and measuring pairs --------------------------------------------------------------------------------
+
+def test_train_pairs_shapes_and_ranges(pairs, setup):
+    assert list(pairs) == list(TINY.seeds) and all(list(p) == ["control", "locality"] for p in pairs.values())
+    m = pairs[0]["locality"]
+    assert m.lp_input.shape == m.lp_output.shape == (TINY.n_maps, 49)
+    assert m.lp_input_test.shape == (TINY.n_test, 49) and m.var_output.shape == (TINY.n_maps,)
+    assert 0.0 <= m.acc <= 1.0 and m.loss > 0
+    finite = m.var_output[torch.isfinite(m.var_output)]
+    assert (finite >= 0).all()
+    assert setup.y_maps.shape == (TINY.n_maps,) and torch.equal(setup.y_maps, setup.y_test[:TINY.n_maps])
+    assert not torch.equal(pairs[0]["control"].lp_input, pairs[1]["control"].lp_input)  # seeds differ
+
+
+def test_training_is_deterministic(loads, env, pairs):
+    again = networks.trained(_setup(loads, env / "again"), "locality", 0)
+    first = pairs[0]["locality"]
+    assert again.acc == first.acc and again.loss == first.loss
+    torch.testing.assert_close(again.var_output, first.var_output, rtol=0, atol=0, equal_nan=True)
+
+
+def test_accuracy_summary(pairs):
+    acc = networks.accuracy_summary(pairs)
+    ctrl = np.array([100 * pairs[s]["control"].acc for s in TINY.seeds])
+    loc = np.array([100 * pairs[s]["locality"].acc for s in TINY.seeds])
+    assert np.allclose(acc.control, ctrl) and np.allclose(acc.locality, loc)
+    assert acc.gap == pytest.approx(float(np.mean(loc - ctrl)))
+    assert list(acc.table.index) == ["control", "locality", "README control (MNIST)", "README locality (MNIST)"]
+    assert len(acc.frame) == 2 * len(TINY.seeds)
+
+
+# --- clustering ----------------------------------------------------------------------------------------------------
+
+def test_clustering_over_pairs(pairs, setup):
+    cmp = clustering.compare_pairs(pairs)
+    assert set(cmp) == set(TINY.seeds) and set(cmp[0]) == {"input", "output"}
+    table = clustering.variance_table(cmp)
+    assert len(table) == 2 * len(TINY.seeds) + 2 and list(table["seed pair"])[-2:] == ["README", "README"]
+    eff = clustering.pair_effects(cmp, TINY.seeds, seed=0)
+    assert np.array_equal(eff.effects["output"], [cmp[s]["output"].diff for s in TINY.seeds], equal_nan=True)
+    assert 0 <= eff.n_output_lower <= len(TINY.seeds)
+    oc = clustering.one_class(pairs, cmp, TINY.seeds, setup.y_maps, setup.num_classes)
+    assert oc.driver == int(np.argmax(oc.class_input)) and oc.class_table.shape == (2, setup.num_classes)
+    assert list(oc.per_pair["seed"]) == list(TINY.seeds)
+    kept = (setup.y_maps != oc.driver).sum().item()
+    assert oc.without.n <= kept
+
+
+def test_by_class_closed_form():
+    pair = {"locality": _measured([3.0, 1.0, 5.0, float("nan")], [0.0] * 4),
+            "control": _measured([1.0, 1.0, 1.0, 1.0], [0.0] * 4)}
+    labels = torch.tensor([0, 0, 1, 1])
+    assert np.allclose(clustering.by_class(pair, "input", labels, 2), [1.0, 4.0])
+
+
+# --- sweeps, ImageNet code path, pruning ---------------------------------------------------------------------------
+
+def test_cost_and_weight_decay_sweeps_reuse_the_pairs(pairs, setup):
+    assert sweeps.cost_variants(False) == [("sqrt", False), ("linear", False), ("quadratic", False)]
+    assert sweeps.cost_variants(True)[2] == ("linear", True)
+    costs = sweeps.cost_sweep(setup, pairs)
+    assert list(costs.mean.index) == ["sqrt", "linear", "quadratic"]
+    assert costs.accuracy["linear"] == pytest.approx(100 * pairs[0]["locality"].acc)
+    assert costs.control_accuracy == pytest.approx(100 * pairs[0]["control"].acc)
+    decays = sweeps.weight_decay_sweep(setup, pairs)
+    assert list(decays.mean.index) == list(TINY.wd_sweep)
+    own = decays.frame[decays.frame["weight decay"] == TINY.weight_decay]
+    assert float(own["locality accuracy (%)"].iloc[0]) == pytest.approx(100 * pairs[0]["locality"].acc)
+
+
+def test_imagenet_reduced_path_and_table(env, tmp_path):
+    images = data.load("imagenet_val", "test", n=TINY.alex_n_train + TINY.alex_n_eval, size=TINY.alex_image,
+                       normalize=True, subset_seed=0)
+    res = imagenet.train_reduced(images, TINY, torch.device("cpu"), env / "alex", seed=0)
+    assert set(res) == {"control", "locality"}
+    assert res["locality"].lp_output.shape == (TINY.alex_n_eval,) and 0 <= res["control"].acc <= 1
+    table = imagenet.imagenet_table(res, TINY, runs_dir="")
+    assert not table.done and len(table.frame) == 4
+    rng = torch.Generator().manual_seed(0)
+    for arm in ("control", "locality"):
+        (tmp_path / arm).mkdir()
+        acts = {k: torch.rand(20, 16, generator=rng) for k in ("lp_input", "lp_output")}
+        torch.save(acts, tmp_path / arm / "activations.pt")
+    done = imagenet.imagenet_table(res, TINY, runs_dir=str(tmp_path))
+    assert done.done and list(done.frame["source"])[-1] == "ours: ImageNet (torchrun job)"
+
+
+def test_variance_row_closed_form():
+    loc, ctrl = torch.tensor([1.0, 2.0, 4.0, float("nan")]), torch.tensor([2.0, 2.0, 5.0, 1.0])
+    row = imagenet.variance_row("s", "LP input", loc, ctrl)
+    t = stats.paired_t([1.0, 2.0, 4.0], [2.0, 2.0, 5.0])
+    assert row["images"] == 3 and row["t"] == pytest.approx(t.statistic)
+    assert row["locality var"] == pytest.approx(7 / 3)
+    assert math.isnan(imagenet.variance_row("s", "x", loc[:2], ctrl[:2])["t"])
+
+
+def test_pruning(pairs, setup):
+    sweep = pruning.prune_pairs(pairs, setup.y_test, TINY.sparsities, grid_distances(7).float())
+    assert len(sweep.frame) == len(TINY.seeds) * 2 * len(TINY.sparsities)
+    unpruned = sweep.frame[(sweep.frame.sparsity == 0.0) & (sweep.frame.arm == "locality") & (sweep.frame.seed == 0)]
+    assert float(unpruned["accuracy (%)"].iloc[0]) == pytest.approx(100 * pairs[0]["locality"].acc)
+    summary = pruning.prune_summary(sweep, pairs)
+    for arm in ("control", "locality"):
+        assert summary.drop50[arm] == pytest.approx(sweep.at(arm, 0.0, "accuracy (%)") - sweep.at(arm, 0.5,
+                                                                                                 "accuracy (%)"))
+        assert 0 <= summary.tiny[arm] <= 1 and 0 < summary.len0[arm] < 6 * math.sqrt(2)
+
+
+# --- figures -------------------------------------------------------------------------------------------------------
+
+def test_figures_have_their_panels(pairs, setup):
+    cmp = clustering.compare_pairs(pairs)
+    eff = clustering.pair_effects(cmp, TINY.seeds, seed=0)
+    costs = pd.DataFrame({"accuracy (%)": [50.0, 40.0], "control accuracy (%)": [45.0, 45.0],
+                          "output var diff": [-0.1, 0.2]}, index=["sqrt", "linear"])
+    wd = pd.DataFrame({"control accuracy (%)": [50.0, 40.0], "locality accuracy (%)": [45.0, 30.0],
+                       "output var diff": [0.0, -0.1]}, index=[0.001, 0.1])
+    prune_df = pd.DataFrame({"arm": ["control", "locality"] * 2, "sparsity": [0.0, 0.0, 0.5, 0.5],
+                             "accuracy (%)": [50.0, 52.0, 49.0, 51.0], "mean length": [2.0, 1.5, 1.8, 1.2]})
+    figs = [
+        (plots.prior_figure(prior.example_priors(7)), 10),  # five panels with colour bars
+        (plots.class_maps_figure(pairs[0], "lp_output", setup.y_maps, setup.num_classes, 7), 4 * setup.num_classes),
+        (plots.seed_effects_figure(cmp, eff.ci, TINY.seeds), 2),
+        (plots.costs_figure(costs, wd), 4),  # with the twin axis
+        (plots.pruning_figure(prune_df), 2),
+    ]
+    for fig, n_axes in figs:
+        assert len(fig.axes) == n_axes
+        plt.close(fig)
+
+
+# --- claim evaluations ---------------------------------------------------------------------------------------------
+
+def _acc(control, locality):
+    control, locality = np.array(control), np.array(locality)
+    return networks.AccuracySummary(pd.DataFrame(), pd.DataFrame(), control, locality,
+                                    float(np.mean(locality - control)))
+
+
+def _cmp(diff, p, t=-3.0):
+    c = networks.Comparison(loc=1.0, ctrl=1.0 - diff, diff=diff, se=0.1, t=t, p=p, n=100, dropped=0)
+    return {"input": c, "output": c}
+
+
+def _verdict(finding):
+    board = ClaimBoard("locality_prior", "quick")
+    return board.record(finding.claim, finding.ours, finding.holds, partly=finding.partly, note=finding.note).verdict
+
+
+def test_accuracy_and_clustering_verdicts():
+    close, far = _acc([90.0, 91.0], [90.5, 90.0]), _acc([35.0, 38.0], [50.0, 52.0])
+    assert _verdict(findings.accuracy_close(close, 2)) == "reproduced"
+    f = findings.accuracy_close(far, 2)
+    assert _verdict(f) == "not reproduced" and f.note.startswith("quick profile")
+    ci = {"output": stats.Interval(-0.5, -1.0, 0.1, 0.95), "input": stats.Interval(0.0, -1.0, 1.0, 0.95)}
+    eff = clustering.PairEffects({}, ci, 1)
+    all_lower = {0: _cmp(-0.5, 0.001), 1: _cmp(-0.2, 0.01)}
+    mixed = {0: _cmp(-0.5, 0.001), 1: _cmp(0.1, 0.5)}
+    assert _verdict(findings.output_clustered(all_lower, eff, (0, 1), close)) == "reproduced"
+    assert _verdict(findings.output_clustered(mixed, eff, (0, 1), close)) == "partly"
+    up = {0: _cmp(0.5, 1e-4, t=4.0)}
+    oc_ns = clustering.OneClass(np.zeros(2), 1, _cmp(0.1, 0.3, t=1.0)["input"], pd.DataFrame(), pd.DataFrame())
+    oc_sig = dataclasses.replace(oc_ns, without=_cmp(0.4, 1e-3, t=3.5)["input"])
+    assert _verdict(findings.input_one_class(up, oc_ns, (0,))) == "reproduced"
+    assert _verdict(findings.input_one_class(up, oc_sig, (0,))) == "partly"
+
+
+def test_cost_decay_imagenet_and_pruning_verdicts():
+    acc = _acc([90.0, 91.0], [90.5, 90.0])
+    mean = pd.DataFrame({"accuracy (%)": [90.5, 90.0, 80.0], "control accuracy (%)": [90.0] * 3,
+                         "output var diff": [-0.01, -0.3, -0.5]}, index=["sqrt", "linear", "quadratic"])
+    costs = sweeps.CostSweep(pd.DataFrame(), mean)
+    assert _verdict(findings.quadratic_hurts(costs, acc)) == "reproduced"
+    assert _verdict(findings.sqrt_no_change(costs, acc)) == "reproduced"
+    flat = sweeps.CostSweep(pd.DataFrame(), mean.assign(**{"accuracy (%)": [90.0, 90.0, 90.0]}))
+    assert _verdict(findings.quadratic_hurts(flat, acc)) == "not reproduced"
+    frame = pd.DataFrame({"seed": [0, 0, 0], "weight decay": [0.001, 0.01, 0.1],
+                          "locality accuracy (%)": [90.0, 90.0, 50.0], "output var diff": [0.01, -0.2, 0.0],
+                          "output p": [0.6, 0.01, 0.9]})
+    decays = sweeps.WeightDecaySweep(frame, frame.set_index("weight decay").drop(columns="seed"))
+    p = dataclasses.replace(TINY, wd_sweep=(0.001, 0.01, 0.1))
+    assert _verdict(findings.weight_decay(decays, p, acc)) == "reproduced"
+    assert _verdict(findings.imagenet_clustered(imagenet.ImagenetComparison(pd.DataFrame(), False))) == "not run"
+    rows = pd.DataFrame([{"source": "ours: ImageNet (torchrun job)", "layer": layer, "locality var": 600.0,
+                          "control var": 650.0, "t": -10.0, "p": 1e-10, "images": 1000.0}
+                         for layer in ("LP input", "LP output")])
+    assert _verdict(findings.imagenet_clustered(imagenet.ImagenetComparison(rows, True))) == "reproduced"
+    cheap = pruning.PruneSummary({"control": 0.5, "locality": 0.2}, {}, {})
+    dear = pruning.PruneSummary({"control": 0.5, "locality": 3.0}, {}, {})
+    assert _verdict(findings.prune_cheap(cheap)) == "reproduced"
+    assert _verdict(findings.prune_cheap(dear)) == "not reproduced"
+    assert findings.prune_cheap(cheap).claim.assert_at == ("quick", "full")
