@@ -62,7 +62,7 @@ def test_save_figure_writes_png_pdf_and_provenance():
     sidecar = json.loads(open(record.files["png"].replace(".png", ".json")).read())
     assert sidecar["seeds"] == [3] and sidecar["profile"] == "quick" and sidecar["chapter"] == "demo_chapter"
     assert [r.label for r in figures.records()] == ["fig-demo-line"]
-    entry = figures.gallery_entry(record, figures.figure_dir(), "Book")
+    entry = figures.gallery_entry(record, figures.figure_dir(), "Book", "https://example.org/book")
     assert "{download}`PDF <fig-demo-line.pdf>`" in entry and "@misc{repgeom-demo-line" in entry
 
 

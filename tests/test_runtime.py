@@ -74,3 +74,11 @@ def test_output_root_separates_profiles(monkeypatch, tmp_path):
     monkeypatch.setenv("REPGEOM_OUTPUT", str(tmp_path))
     assert runtime.output_root("quick") != runtime.output_root("full")
     assert runtime.output_root("full").name == "full"
+
+
+def test_by_profile_picks_the_profiles_value_and_rejects_others():
+    from repgeom import runtime as rt
+
+    assert rt.by_profile("quick", 1, 2) == 1 and rt.by_profile("full", 1, 2) == 2
+    with pytest.raises(ValueError, match="profile must be 'quick' or 'full', got 'fast'"):
+        rt.by_profile("fast", 1, 2)

@@ -26,7 +26,9 @@ import os
 import random
 import subprocess
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
+
+T = TypeVar("T")
 
 import numpy as np
 import torch
@@ -138,6 +140,21 @@ def repo_root(start: Path | None = None) -> Path | None:
         if (folder / "_config.yml").is_file() and (folder / "lib" / "repgeom").is_dir():
             return folder
     return None
+
+
+def by_profile(profile: str, quick: "T", full: "T") -> "T":
+    """The value of a profile: ``quick`` or ``full`` (a chapter's parameter set, say).
+
+    Raises
+    ------
+    ValueError
+        ``profile`` is neither ``"quick"`` nor ``"full"``.
+    """
+    if profile == "quick":
+        return quick
+    if profile == "full":
+        return full
+    raise ValueError(f"profile must be 'quick' or 'full', got {profile!r}")
 
 
 def output_root(prof: Profile | None = None) -> Path:

@@ -11,9 +11,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 import matplotlib.figure
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
@@ -68,6 +69,7 @@ class ChapterRun:
     started: float = field(default_factory=time.perf_counter)
     data: list[DataProvenance] = field(default_factory=list)
     board: claims.ClaimBoard | None = None
+    figures_saved: int = 0
 
     @classmethod
     def start(cls, chapter: str, seed: int = 0) -> "ChapterRun":
@@ -118,8 +120,47 @@ class ChapterRun:
     def substituted(self) -> list[DataProvenance]:
         return [p for p in self.data if p.substituted]
 
-    def save_figure(self, fig: matplotlib.figure.Figure, label: str, caption: str) -> figures.FigureRecord:
-        """Save ``fig`` as PNG + PDF with this run's provenance; returns the record."""
+    def publish_figure(
+        self,
+        fig: matplotlib.figure.Figure,
+        label: str,
+        caption: str,
+        *,
+        paper: str | None,
+        data: "Sequence[DataProvenance]",
+    ) -> figures.FigureRecord:
+        """Check ``fig`` against the figure standard, save it with its provenance, glue it for the page, close it.
+
+        Parameters
+        ----------
+        fig : Figure
+        label : str
+            Its stable label, ``fig-...`` (the page shows it with ``{glue:figure}`` of the same name).
+        caption : str
+            What it shows, at which scale, on which data (the gallery's caption).
+        paper : str or None
+            The paper figure it reproduces (``"Fig. 2, top"``); ``None`` for a figure beyond the paper.
+            The caption is prefixed "Reproduces paper ..." or "Beyond the paper.".
+        data : sequence of DataProvenance
+            The datasets this figure used (empty for a synthetic-task figure): its provenance.
+        """
+        from myst_nb import glue
+
+        for p in data:
+            if p not in self.data:
+                raise ValueError(f"figure {label}: data {p.used!r} was not recorded with run.use_data")
+        prefix = f"Reproduces paper {paper}." if paper else "Beyond the paper."
+        record = self.save_figure(fig, label, f"{prefix} {caption}", data=list(data), standard=True,
+                                  paper_figure=paper or "")
+        glue(label, fig, display=False)
+        plt.close(fig)
+        return record
+
+    def save_figure(self, fig: matplotlib.figure.Figure, label: str, caption: str, *,
+                    data: "Sequence[DataProvenance] | None" = None, standard: bool = False,
+                    paper_figure: str = "") -> figures.FigureRecord:
+        """Save ``fig`` as PNG + PDF with this run's provenance (``data``: default every dataset used so far)."""
+        used = self.data if data is None else data
         record = figures.FigureRecord(
             label=figures.check_label(label),
             chapter=self.chapter,
@@ -129,11 +170,15 @@ class ChapterRun:
             commit=self.commit,
             version=self.version,
             seeds=list(self.seeds),
-            data=[p.as_dict() for p in self.data],
+            data=[p.as_dict() for p in used],
             wall_time_s=round(self.elapsed, 1),
             created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            paper_figure=paper_figure,
+            order=self.figures_saved,
         )
-        return figures.save(fig, record)
+        saved = figures.save(fig, record, standard=standard)
+        self.figures_saved += 1
+        return saved
 
     def header(self) -> str:
         """A MyST admonition saying how this page was computed (for ``display(Markdown(...))``)."""

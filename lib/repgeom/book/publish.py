@@ -13,6 +13,8 @@ import nbformat
 from repgeom import __version__
 
 REPOSITORY = "https://github.com/repgeom/repgeom-book"
+#: Where the Pages workflow publishes the book (the stable address figures are cited at).
+BOOK_URL = "https://repgeom.github.io/repgeom-book"
 SUMMARY_PAGES = frozenset({"intro", "scorecard", "gallery", "performance", "data_sources"})
 
 
@@ -38,6 +40,15 @@ def toc_files(root: Path) -> list[str]:
 def chapters(root: Path) -> list[str]:
     """Chapter ids (file stems) of the table of contents, in reading order."""
     return [Path(f).name for f in toc_files(root) if Path(f).name not in SUMMARY_PAGES]
+
+
+def chapter_title(root: Path, chapter: str) -> str:
+    """The first heading of ``book/<chapter>.md`` (the chapter's title), or the id when it has none."""
+    path = root / "book" / f"{chapter}.md"
+    for line in path.read_text().splitlines() if path.is_file() else []:
+        if line.startswith("# "):
+            return line[2:].strip()
+    return chapter
 
 
 def colab_url(chapter: str) -> str:

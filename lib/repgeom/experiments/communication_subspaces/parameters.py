@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from repgeom import runtime
+
 __all__ = ["Params", "QUICK", "FULL", "params", "steps_per_epoch"]
 
 
@@ -46,11 +48,7 @@ def params(profile: str) -> Params:
     Params
         :data:`QUICK` or :data:`FULL`.
     """
-    if profile == "quick":
-        return QUICK
-    if profile == "full":
-        return FULL
-    raise ValueError(f"profile must be 'quick' or 'full', got {profile!r}")
+    return runtime.by_profile(profile, QUICK, FULL)
 
 
 def steps_per_epoch(p: Params) -> int:

@@ -86,6 +86,4 @@ def params(profile: str) -> Params:
     Params
         :data:`QUICK` or :data:`FULL`.
     """
-    if profile not in runtime.PROFILES:
-        raise ValueError(f"profile must be one of {', '.join(runtime.PROFILES)}, got {profile!r}")
-    return QUICK if profile == "quick" else FULL
+    return runtime.by_profile(profile, QUICK, FULL)

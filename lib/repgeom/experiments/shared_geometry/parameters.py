@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from repgeom import runtime
+
 __all__ = ["FULL", "QUICK", "Params", "params"]
 
 
@@ -55,8 +57,4 @@ def params(profile: str) -> Params:
     Params
         :data:`QUICK` or :data:`FULL`.
     """
-    if profile == "quick":
-        return QUICK
-    if profile == "full":
-        return FULL
-    raise ValueError(f"profile must be 'quick' or 'full', got {profile!r}")
+    return runtime.by_profile(profile, QUICK, FULL)

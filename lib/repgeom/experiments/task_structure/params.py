@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from repgeom import runtime
+
 __all__ = ["Params", "QUICK", "FULL", "params"]
 
 
@@ -86,6 +88,4 @@ def params(profile: str) -> Params:
     Params
         :data:`QUICK` or :data:`FULL`.
     """
-    if profile not in ("quick", "full"):
-        raise ValueError(f"profile must be 'quick' or 'full', got {profile!r}")
-    return QUICK if profile == "quick" else FULL
+    return runtime.by_profile(profile, QUICK, FULL)
