@@ -90,7 +90,14 @@ def test_params_table():
     @dataclass(frozen=True)
     class P:
         width: int = 3
+        n_train: int = 5
+        shapes: tuple = (0,)
+        normalized: bool = False
+        lr: float = 0.001
 
-    assert params_table(P()).loc["width", "value"] == 3
+    table = params_table(P(), labels={"width": "Hidden units"}).data
+    assert "| Hidden units | 3 |" in table and "| Number of train | 5 |" in table
+    assert "| Shapes | 0 |" in table and "| Normalized | no |" in table and "| Learning rate | 0.001 |" in table
+    assert "(0,)" not in table and "False" not in table
     with pytest.raises(ValueError, match="dataclass"):
         params_table({"width": 3})

@@ -216,13 +216,62 @@ class ChapterRun:
                 f"(repgeom {self.version}, commit `{self.commit}`).")
 
 
-def params_table(params: object) -> "pd.DataFrame":
-    """A two-column table (parameter, value) of a chapter's parameter dataclass."""
+#: Abbreviations in parameter names, spelled out for the page.
+_WORDS = {"lr": "learning rate", "wd": "weight decay", "n": "number of", "dim": "dimension", "sd": "s.d.",
+          "init": "initial", "eval": "evaluation", "cnn": "CNN", "mlp": "MLP", "srm": "SRM", "rsm": "RSM",
+          "lp": "locality-prior", "imagenet": "ImageNet", "resnet": "ResNet", "convnet": "ConvNet",
+          "px": "pixels", "ub": "upper bound", "ccgp": "CCGP", "gdln": "GDLN", "xor": "XOR", "relu": "ReLU"}
+
+
+def _words(name: str) -> str:
+    """``n_train_images`` -> ``number of train images`` (a field's ``metadata["label"]`` wins)."""
+    text = " ".join(_WORDS.get(part, part) for part in name.split("_") if part)
+    return text[:1].upper() + text[1:]
+
+
+def _value_text(value: object) -> str:
+    """A parameter's value for a reader: no Python reprs (tuples, booleans, None)."""
     import dataclasses
 
-    import pandas as pd
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "none"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return "; ".join(f"{_value_text(k)}: {_value_text(v)}" for k, v in value.items())
+    if isinstance(value, (tuple, list, set, frozenset)):
+        return ", ".join(_value_text(v) for v in value) or "none"
+    if dataclasses.is_dataclass(value):
+        return "; ".join(f"{_words(f.name).lower()} {_value_text(getattr(value, f.name))}"
+                         for f in dataclasses.fields(value))
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:  # numpy / torch scalars
+        return _value_text(value.item())
+    return str(value)
+
+
+def params_table(params: object, labels: "dict[str, str] | None" = None) -> "Markdown":
+    """The chapter's parameter dataclass as a two-column table for a reader (names in words, plain values).
+
+    Parameters
+    ----------
+    params : dataclass instance
+    labels : dict, optional
+        Field name -> the words to show (e.g. ``{"img_m": "Image routes (M)"}``). Otherwise a field's
+        ``metadata["label"]``, else its name spelled out (``n_train`` -> "Number of train").
+    """
+    labels = labels or {}
+    import dataclasses
+
+    from IPython.display import Markdown
 
     if not dataclasses.is_dataclass(params):
         raise ValueError(f"params_table needs a dataclass instance, got {type(params).__name__}")
-    rows = [(f.name, getattr(params, f.name)) for f in dataclasses.fields(params)]
-    return pd.DataFrame(rows, columns=["parameter", "value"]).set_index("parameter")
+    rows = ["| Parameter | Value |", "| --- | --- |"]
+    for f in dataclasses.fields(params):
+        label = labels.get(f.name) or f.metadata.get("label") or _words(f.name)
+        rows.append(f"| {label} | {_value_text(getattr(params, f.name)).replace('|', '/')} |")
+    return Markdown("\n".join(rows))
