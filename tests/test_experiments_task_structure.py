@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
+from repgeom.book import figure_standard  # noqa: E402
 from repgeom.book.claims import ClaimBoard  # noqa: E402
 from repgeom.data import tasks  # noqa: E402
 from repgeom.experiments import task_structure as ts  # noqa: E402
@@ -196,7 +197,8 @@ def test_run_aligned_and_collect(aligned):
     for p in aligned.entries:
         assert len(aligned.results[p]) == len(aligned.entries[p])
         for r in aligned.results[p]:
-            assert set(r) == {"target_alignment", "input_alignment", "ps", "ccgp"}
+            assert set(r) == {"target_alignment", "input_alignment", "ps", "ccgp", "accuracy"}
+            assert 0.0 <= r["accuracy"] <= 1.0
             assert all(math.isfinite(v) for v in r.values())
     v = aligned.collect(8, 3, "tanh", "target_alignment")
     assert v.shape == (len(TINY.cs), TINY.nets) and ((v >= 0) & (v <= 1)).all()
@@ -285,10 +287,12 @@ def test_figures_build(fig1, delta, aligned, deep):
     figs = [
         (ts.training_figure(res, TINY), 6), (ts.weights_figure(res, task, TINY), 2),
         (ts.delta_figure(dmet, TINY, 1), 6), (ts.delta_weights_figure(dres, sweep.task, TINY, 1), 6),
-        (ts.noise_figure(dmet, TINY), 16),  # 8 heatmaps and their colour bars
+        (ts.noise_figure(dmet, TINY), 12),  # 8 heatmaps and one colour bar per measure
         (ts.aligned_figure(aligned, TINY), 3 * len(TINY.ks)),
         (ts.activations_figure(ts.activation_curves(aligned, TINY), TINY), 2),
-        (ts.deep_figure(dp, TINY, list(task_set)), 2 * len(TINY.depths) * 2),
+        (ts.activations_figure(ts.activation_curves(aligned, TINY), TINY,
+                               ts.activation_curves(aligned, TINY)), 4),
+        (ts.deep_figure(dp, TINY, list(task_set)), 2 * len(TINY.depths)),
         (ts.beyond_figure(ts.communication_angles(dp.models[2], 2),
                           ts.srm_across_seeds(dp.models[2], task_set, members, "cpu"), members, 45.0, 2, 2,
                           TINY.nets), 2),
@@ -296,6 +300,8 @@ def test_figures_build(fig1, delta, aligned, deep):
     ]
     for fig, n_axes in figs:
         assert len(fig.axes) == n_axes
+        fig.canvas.draw()
+        assert figure_standard.problems(fig) == []
         plt.close(fig)
 
 
@@ -325,12 +331,32 @@ def test_fig1_claims_verdicts():
     final["input_alignment"] = torch.tensor([0.1, 0.1, 0.9, 0.9], dtype=torch.float64)
     ts.record_fig1_claims(board, _fake_metrics(0.5, 0.5), final, nets=2)
     assert _verdicts(board)["relu-input"] == "partly"
-    assert board.outcomes[0].ours == "tanh−ReLU: target_alignment 0.02, ps 0.02"
+    assert board.outcomes[0].ours == "tanh−ReLU: target alignment 0.02, parallelism 0.02"
+
+
+def test_ccgp_at_the_ceiling_is_inconclusive():
+    board = ClaimBoard("test", "quick")
+    final = _fake_metrics(0.99, 0.99)
+    final["ccgp"] = torch.tensor([0.995, 0.99, 0.99, 0.985], dtype=torch.float64)  # tanh 0.9925, ReLU 0.9875
+    ts.record_fig1_claims(board, _fake_metrics(0.5, 0.5), final, nets=2)
+    assert _verdicts(board)["tanh-ccgp"] == "inconclusive"
+
+
+def test_diff_ci():
+    est, lo, hi = ts.diff_ci([1.0, 1.1, 0.9], [0.0, 0.1, -0.1])
+    assert est == pytest.approx(1.0) and 0 < lo < est < hi
+    est, lo, hi = ts.diff_ci([1.0, 0.0], [0.0, 1.0])
+    assert lo < 0 < hi
+    est, lo, hi = ts.diff_ci([2.0, 3.0], [1.0, 2.0], paired=True)
+    assert est == lo == hi == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="at least 2"):
+        ts.diff_ci([1.0], [1.0, 2.0])
 
 
 def test_delta_and_aligned_claims_verdicts(aligned):
     shape = (2, len(TINY.noise_vars), len(TINY.deltas), TINY.nets)
     dmet = {k: np.full(shape, 0.1) for k in ts.NAMES}
+    dmet["decode_trained"][:] = 1.0
     dmet["target_alignment"][0] = np.array([1.0, 1.0, 1.0])[None, :, None] * np.ones(shape[1:])
     dmet["target_alignment"][0, :, 0] = 0.0           # tanh: 0 at δ = 0, at its maximum from δ = 0.5 on
     board = ClaimBoard("test", "quick")
@@ -340,6 +366,47 @@ def test_delta_and_aligned_claims_verdicts(aligned):
     assert v["noise-flip"] == "not reproduced"          # no drop with noise
     ts.record_aligned_claims(board, aligned, TINY)
     assert list(_verdicts(board))[3:] == ["alignment-slope", "ps-dimension"]
+    board = ClaimBoard("test", "quick")
+    dmet["decode_trained"][:] = 0.5                     # not learned: inconclusive
+    ts.record_delta_claims(board, dmet, TINY, 1)
+    assert _verdicts(board)["delta0-low"] == "inconclusive"
+
+
+def _fake_aligned(curves: dict[str, np.ndarray], acc: dict[str, float]) -> ts.AlignedResults:
+    k6 = ts.fig6_k(TINY)
+    entries, results = [], []
+    for j, c in enumerate(TINY.cs):
+        for act, ta in curves.items():
+            for n in range(2):
+                entries.append((k6, c, None, act, n))
+                results.append({"target_alignment": float(ta[j]) + 0.01 * n, "accuracy": acc.get(act, 0.9)})
+    return ts.AlignedResults({32: entries}, {32: results}, TINY.cs)
+
+
+def test_activation_claims_need_matched_training():
+    cs = np.array(TINY.cs)
+    curves = {"tanh": cs, "relu": cs * 0, "relu_cap:1": cs * 0.9, "relu_shift:0.5": cs * 0.1}
+    board = ClaimBoard("test", "quick")
+    ts.record_activation_claims(board, _fake_aligned(curves, {}), TINY)
+    assert _verdicts(board) == {"capped-relu": "reproduced", "shifted-relu": "reproduced"}
+    board = ClaimBoard("test", "quick")
+    ts.record_activation_claims(board, _fake_aligned(curves, {"relu_cap:1": 0.7}), TINY,
+                                check=_fake_aligned(curves, {"relu_cap:1": 0.7}))
+    assert _verdicts(board)["capped-relu"] == "inconclusive"  # the capped ReLU learned less than tanh
+
+
+def test_paper_scale_checks_at_tiny_size(ctx):
+    small = dataclasses.replace(TINY, check_dim=33, check_width=4, check_steps=2, check_per_cluster=1, check_nets=2,
+                                check_cs=(0.2, 0.8), check_deltas=(0.0, 0.5, 1.0), check_delta_dim=5,
+                                check_delta_width=4, check_delta_per_cluster=2)
+    c2 = ts.Context(small, "cpu")
+    res = ts.run_paper_check(c2)
+    assert set(ts.activation_curves(res, small)) == set(ts.check_activations(small))
+    assert all(0.0 <= r["accuracy"] <= 1.0 for r in res.results[32])
+    dmet, pc = ts.run_delta_check(c2)
+    assert dmet["target_alignment"].shape == (2, 1, 3, 2) and pc.delta_dim == 5
+    assert ts.run_paper_check(ts.Context(ts.FULL, "cpu")) is None
+    assert ts.run_delta_check(ts.Context(ts.FULL, "cpu")) is None
 
 
 def test_deep_activation_cnn_appendix_claims_verdicts(fig1):
@@ -354,9 +421,9 @@ def test_deep_activation_cnn_appendix_claims_verdicts(fig1):
     ts.record_deep_claims(board, ts.DeepResult(metrics, {}), TINY)
     cs = np.array(TINY.cs)
     curves = {"tanh": cs, "relu": cs * 0, "relu_cap:1": cs * 0.9, "relu_shift:0.5": cs * 0.1}
-    ts.record_activation_claims(board, curves, TINY)
-    rows = [ts.CnnRow("d", "small", "tanh", 0.5, 0.6, 0.2, 0.1, 0.7),
-            ts.CnnRow("d", "small", "relu", 0.5, 0.4, 0.2, 0.3, 0.6)]
+    ts.record_activation_claims(board, _fake_aligned(curves, {}), TINY)
+    rows = [ts.CnnRow("d", "small", "tanh", 0.7, 0.6, 0.2, 0.1, 0.7),
+            ts.CnnRow("d", "small", "relu", 0.7, 0.4, 0.2, 0.3, 0.6)]
     ts.record_cnn_claims(board, rows)
     task, res = fig1
     ts.record_appendix_claims(board, res, {"a": res}, TINY)

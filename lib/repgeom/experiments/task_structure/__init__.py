@@ -18,12 +18,15 @@ from .aligned import (
                      activation_curves,
                      aligned_entries,
                      aligned_sweep,
+                     check_activations,
                      fig6_k,
                      perturbed_activations,
                      run_aligned,
+                     run_paper_check,
 )
 from .appendix import readout_runs, two_output_task
 from .claims import (
+                     diff_ci,
                      fmt,
                      record_activation_claims,
                      record_aligned_claims,
@@ -35,7 +38,7 @@ from .claims import (
 )
 from .cnn import CnnRow, cnn_geometry, load_cnn_data
 from .deep import DeepResult, communication_angles, deep_members, deep_tasks, random_angle, run_deep, srm_across_seeds
-from .delta import DeltaSweep, delta_grid, delta_member, delta_sweep, noise_index
+from .delta import DeltaSweep, delta_grid, delta_member, delta_sweep, noise_index, run_delta_check
 from .params import FULL, QUICK, Params, params
 from .plots_four_clusters import (
                      delta_figure,
@@ -54,14 +57,14 @@ __all__ = [
     "ACTS", "COLORS", "NAMES", "FULL", "QUICK", "Params", "params",
     "Context", "SweepResult", "cluster_run", "paired_activations", "by_act", "act_means",
     "WeightField", "class_axes", "weight_field", "selectivity_ratio",
-    "DeltaSweep", "delta_sweep", "delta_grid", "noise_index", "delta_member",
+    "DeltaSweep", "delta_sweep", "delta_grid", "noise_index", "delta_member", "run_delta_check",
     "AlignedResults", "aligned_entries", "aligned_sweep", "run_aligned", "activation_curves", "fig6_k",
-    "perturbed_activations",
+    "perturbed_activations", "check_activations", "run_paper_check",
     "DeepResult", "deep_tasks", "run_deep", "deep_members", "communication_angles", "random_angle", "srm_across_seeds",
     "CnnRow", "load_cnn_data", "cnn_geometry",
     "two_output_task", "readout_runs",
     "training_figure", "weight_panel", "weights_figure", "delta_figure", "delta_weights_figure", "noise_figure",
     "readouts_figure", "aligned_figure", "activations_figure", "deep_figure", "beyond_figure", "cnn_figure",
-    "fmt", "record_fig1_claims", "record_delta_claims", "record_aligned_claims", "record_deep_claims",
+    "fmt", "diff_ci", "record_fig1_claims", "record_delta_claims", "record_aligned_claims", "record_deep_claims",
     "record_activation_claims", "record_cnn_claims", "record_appendix_claims",
 ]

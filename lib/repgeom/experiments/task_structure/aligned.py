@@ -9,9 +9,10 @@ maximal-dimensional kernel and negative ``net`` for the dots.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+import torch
 
 from repgeom.data import tasks
 
@@ -19,7 +20,7 @@ from .params import Params
 from .sweep import Context, cluster_run
 
 __all__ = ["Entry", "AlignedResults", "fig6_k", "perturbed_activations", "aligned_entries", "aligned_sweep",
-           "run_aligned", "activation_curves"]
+           "run_aligned", "activation_curves", "check_activations", "run_paper_check"]
 
 #: One network of the sweep: (k targets, alignment c, input-kernel rank or None, activation, network index).
 Entry = tuple[int, float, "int | None", str, int]
@@ -124,6 +125,14 @@ def aligned_entries(P: Params, p: int) -> list[Entry]:
     return entries
 
 
+def _accuracy(res, task: tasks.ClusterTask, seed: int, n: int = 8) -> np.ndarray:
+    """Each network's accuracy (all targets) on fresh samples with the training noise σ² = 1, shape (n_models,)."""
+    x, y, _ = tasks.sample(task, n, 1.0, torch.Generator().manual_seed(seed + 7))
+    with torch.no_grad():
+        out = res.model(x.to(next(res.model.parameters()).device)).cpu()
+    return ((out > 0) == (y > 0)).float().mean((1, 2)).numpy()
+
+
 def aligned_sweep(ctx: Context, p: int, entries: list[Entry], steps: int, seed: int) -> list[dict[str, float]]:
     """Train the networks of ``entries``, one batched run per k; return the final measures per entry.
 
@@ -140,7 +149,8 @@ def aligned_sweep(ctx: Context, p: int, entries: list[Entry], steps: int, seed: 
     Returns
     -------
     list of dict
-        Measure -> float, one per entry (PS and CCGP averaged over ``max_dichotomies`` targets).
+        Measure -> float, one per entry (PS and CCGP averaged over ``max_dichotomies`` targets), plus
+        ``"accuracy"``: the network's accuracy on fresh noisy samples (σ² = 1) over all its targets.
     """
     P = ctx.params
     # same targets and input kernel for every network of one (k, c, rank): paired tanh/ReLU comparison
@@ -153,8 +163,10 @@ def aligned_sweep(ctx: Context, p: int, entries: list[Entry], steps: int, seed: 
         res = cluster_run(ctx, task, [entries[i][3] for i in idx], steps, P.aligned_per_cluster, P.lr, (steps,),
                           P.aligned_width, n_out=k, seed=seed + k, n_test=P.aligned_test, light=True)
         met = res.metrics[steps][0]
+        acc = _accuracy(res, task, seed + k)
         for j, i in enumerate(idx):
             results[i] = {key: float(v[j]) for key, v in met.items()}
+            results[i]["accuracy"] = float(acc[j])
     return results
 
 
@@ -178,22 +190,59 @@ def run_aligned(ctx: Context) -> AlignedResults:
     return AlignedResults(entries, results, P.cs)
 
 
+def check_activations(P: Params) -> list[str]:
+    """The activations of the paper-scale check of Fig. 6: tanh, ReLU, the first cap and every shift."""
+    return ["tanh", "relu", f"relu_cap:{P.caps[0]:g}"] + [f"relu_shift:{b:g}" for b in P.shifts]
+
+
+def run_paper_check(ctx: Context, seed: int = 332) -> AlignedResults | None:
+    """Fig. 6's P = 32 task at the paper's input dimension, width and samples per step (seed ``seed``).
+
+    At the quick profile the random-task sweep runs small networks; this check
+    trains ``check_nets`` networks per activation of :func:`check_activations` and
+    alignment of ``check_cs`` at ``check_dim`` inputs, ``check_width`` hidden units
+    and ``check_per_cluster`` samples per cluster for ``check_steps`` steps.
+
+    Parameters
+    ----------
+    ctx : Context
+        Uses the ``check_*`` fields; ``check_dim = 0`` (the full profile, whose sweep is at
+        the paper's scale already) means no check.
+    seed : int
+
+    Returns
+    -------
+    AlignedResults or None
+        Holding P = 32 only, alignments ``check_cs``; ``None`` when there is no check.
+    """
+    P = ctx.params
+    if not P.check_dim:
+        return None
+    big = replace(P, aligned_dim=P.check_dim, aligned_width=P.check_width, aligned_per_cluster=P.check_per_cluster)
+    k6 = fig6_k(P)
+    entries = [(k6, c, None, act, n) for c in P.check_cs for act in check_activations(P) for n in range(P.check_nets)]
+    results = aligned_sweep(Context(big, ctx.device, ctx.add_seeds), 32, entries, P.check_steps, seed)
+    return AlignedResults({32: entries}, {32: results}, tuple(P.check_cs))
+
+
 def activation_curves(aligned: AlignedResults, P: Params) -> dict[str, np.ndarray]:
     """Mean target alignment against c for tanh, ReLU and the perturbed ReLUs at P = 32 (Fig. 6).
 
     Parameters
     ----------
     aligned : AlignedResults
-        Must hold P = 32 and ``fig6_k(P)`` targets.
+        Must hold P = 32 and ``fig6_k(P)`` targets (the main sweep or :func:`run_paper_check`).
     P : Params
 
     Returns
     -------
     dict
-        Activation name -> array of shape (len(cs),).
+        Activation name -> array of shape (len(aligned.cs),), for every activation the sweep holds.
     """
     k6 = fig6_k(P)
+    present = {e[3] for e in aligned.entries[32] if e[0] == k6 and e[2] is None}
     curves6 = {}
     for act in ["tanh", "relu"] + perturbed_activations(P):
-        curves6[act] = aligned.collect(32, k6, act, "target_alignment").mean(1)
+        if act in present:
+            curves6[act] = aligned.collect(32, k6, act, "target_alignment").mean(1)
     return curves6

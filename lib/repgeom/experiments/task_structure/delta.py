@@ -5,7 +5,7 @@ are ordered activation-major, then noise, then δ, then network.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -13,9 +13,9 @@ import torch
 from repgeom.data import tasks
 
 from .params import Params
-from .sweep import SweepResult
+from .sweep import Context, SweepResult, cluster_run
 
-__all__ = ["DeltaSweep", "delta_sweep", "delta_grid", "noise_index", "delta_member"]
+__all__ = ["DeltaSweep", "delta_sweep", "delta_grid", "noise_index", "delta_member", "run_delta_check"]
 
 
 @dataclass(frozen=True)
@@ -112,3 +112,34 @@ def delta_member(P: Params, act: int, noise: int, delta: int) -> int:
         Member index; the cell's networks are this one and the next ``P.nets - 1``.
     """
     return ((act * len(P.noise_vars) + noise) * len(P.deltas) + delta) * P.nets
+
+
+def run_delta_check(ctx: Context, seed: int = 200) -> tuple[dict[str, np.ndarray], Params] | None:
+    """The δ-XOR task at the paper's input dimension, width and samples per step, at σ²_train = 1.
+
+    At the quick profile the δ sweep runs small networks; this check trains
+    ``check_nets`` networks per activation and δ of ``check_deltas`` at
+    ``check_delta_dim`` inputs, ``check_delta_width`` hidden units and
+    ``check_delta_per_cluster`` samples per cluster for ``check_steps`` steps.
+
+    Parameters
+    ----------
+    ctx : Context
+        Uses the ``check_*`` fields; empty ``check_deltas`` (the full profile) means no check.
+    seed : int
+
+    Returns
+    -------
+    (dmet, Pc) or None
+        ``dmet`` as :func:`delta_grid` (one noise level) and the parameters ``Pc`` it ran with.
+    """
+    P = ctx.params
+    if not P.check_deltas:
+        return None
+    pc = replace(P, deltas=tuple(P.check_deltas), noise_vars=(1.0,), nets=P.check_nets, delta_dim=P.check_delta_dim,
+                 delta_width=P.check_delta_width, delta_steps=P.check_steps,
+                 delta_per_cluster=P.check_delta_per_cluster)
+    sw = delta_sweep(pc)
+    res = cluster_run(Context(pc, ctx.device, ctx.add_seeds), sw.task, sw.activations, pc.delta_steps,
+                      pc.delta_per_cluster, pc.lr, (pc.delta_steps,), pc.delta_width, sigma_train=sw.sigma, seed=seed)
+    return delta_grid(res, pc), pc

@@ -50,6 +50,16 @@ class Params:
     max_pairings: int         # pairings tried by the parallelism score (P = 32)
     max_dichotomies: int      # targets averaged for PS / CCGP in the random tasks
     aligned_test: int         # test samples per cluster in the random tasks
+    check_dim: int = 0        # paper-scale check of Fig. 6 (P = 32): input dimension (0: no separate check)
+    check_width: int = 0      # its hidden units
+    check_steps: int = 0      # its SGD steps
+    check_per_cluster: int = 8  # its samples per cluster per step
+    check_nets: int = 2       # its networks per activation and alignment
+    check_cs: tuple = ()      # its input-target alignments c
+    check_deltas: tuple = ()  # paper-scale check of Fig. 2B (sigma^2_train = 1): separabilities (empty: no check)
+    check_delta_dim: int = 0  # its input dimension
+    check_delta_width: int = 0  # its hidden units
+    check_delta_per_cluster: int = 50  # its samples per cluster per step (steps: check_steps)
 
 
 QUICK = Params(dim=30, width=32, nets=5, steps=300, per_cluster=10, lr=0.1,
@@ -61,7 +71,9 @@ QUICK = Params(dim=30, width=32, nets=5, steps=300, per_cluster=10, lr=0.1,
                caps=(1.0, 1.5, 2.0), shifts=(-0.5, 0.5), depths=(5, 10), deep_width=32,
                deep_steps=300, deep_lr=1e-3, cnn_datasets=("cifar10",), cnn_archs=("small",),
                cnn_train=1500, cnn_test=400, cnn_epochs=1, max_splits=4, max_pairings=24,
-               max_dichotomies=3, aligned_test=4)
+               max_dichotomies=3, aligned_test=4, check_dim=100, check_width=128, check_steps=2000,
+               check_per_cluster=8, check_nets=2, check_cs=(0.2, 0.5), check_deltas=(0.0, 0.2, 0.4, 1.0),
+               check_delta_dim=120, check_delta_width=120, check_delta_per_cluster=50)
 FULL = Params(dim=100, width=120, nets=20, steps=4000, per_cluster=50, lr=0.1,
               snapshots=(0, 50, 100, 200, 400, 800, 1600, 4000), test_per_cluster=50,
               deltas=tuple(np.round(np.linspace(0, 1, 21), 3)), noise_vars=(0.05, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0),

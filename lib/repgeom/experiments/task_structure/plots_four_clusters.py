@@ -1,7 +1,9 @@
 """Figures of the four-cluster tasks: training curves, weight fields, the δ-XOR sweep, the appendices.
 
-Each function builds one figure of the chapter and returns it; saving and
-captions stay with the chapter.
+Each function builds one figure of the chapter, drawn to the book's figure
+standard with :mod:`repgeom.book.plots` (rows of at most three panels at the
+book's width, axis labels in words, a labelled colour bar for every heat map),
+and returns it; saving and captions stay with the chapter.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import matplotlib.figure
 import matplotlib.pyplot as plt
 import numpy as np
 
+from repgeom.book import plots
 from repgeom.data import tasks
 
 from .delta import delta_member
@@ -17,7 +20,28 @@ from .sweep import COLORS, NAMES, SweepResult, by_act
 from .weights import WeightField, weight_field
 
 __all__ = ["training_figure", "weight_panel", "weights_figure", "delta_figure", "delta_weights_figure",
-           "noise_figure", "readouts_figure"]
+           "noise_figure", "readouts_figure", "ACT_LABELS", "SHORT"]
+
+#: Legend name of each activation.
+ACT_LABELS = {"tanh": "tanh", "relu": "ReLU"}
+#: Short axis-label name of each measure (the panels' y labels).
+SHORT = {"decode_trained": "trained-dichotomy\ndecoding accuracy", "decode_untrained": "untrained-dichotomy\ndecoding accuracy",
+         "target_alignment": "target alignment", "input_alignment": "input alignment",
+         "ps": "parallelism score", "ccgp": "CCGP (accuracy)"}
+
+
+def _measure_grid(x: np.ndarray, values, *, xlabel: str, logx: bool = False) -> matplotlib.figure.Figure:
+    """Six measures (2 rows of 3 panels), tanh vs ReLU as mean ± s.d.; ``values(key, act)`` -> (runs, points)."""
+    fig, axes = plots.panels(len(NAMES), panel_height=2.2)
+    for ax, key in zip(axes, NAMES):
+        for act in ("tanh", "relu"):
+            plots.mean_sd(ax, x, values(key, act), color=COLORS[act], label=ACT_LABELS[act], marker="o", ms=3)
+        if logx:
+            ax.set_xscale("log")
+        ax.set_ylabel(SHORT[key])
+        ax.set_xlabel(xlabel)
+    axes[0].legend()
+    return fig
 
 
 def training_figure(result: SweepResult, P: Params) -> matplotlib.figure.Figure:
@@ -31,20 +55,12 @@ def training_figure(result: SweepResult, P: Params) -> matplotlib.figure.Figure:
 
     Returns
     -------
-    matplotlib.figure.Figure, one row of six panels.
+    matplotlib.figure.Figure, two rows of three panels.
     """
-    fig, axes = plt.subplots(1, 6, figsize=(15, 2.8))
-    steps_axis = np.array(P.snapshots)
-    for ax, key in zip(axes, NAMES):
-        for act in ("tanh", "relu"):
-            vals = np.array([by_act(result.metrics[s][0], key, P.nets)[act] for s in P.snapshots])
-            ax.errorbar(steps_axis + 1, vals.mean(1), yerr=vals.std(1), color=COLORS[act], label=act, capsize=2)
-        ax.set_xscale("log")
-        ax.set_title(NAMES[key], fontsize=9)
-        ax.set_xlabel("SGD step + 1")
-    axes[0].legend()
-    fig.tight_layout()
-    return fig
+    def values(key, act):
+        return np.array([by_act(result.metrics[s][0], key, P.nets)[act] for s in P.snapshots]).T
+
+    return _measure_grid(np.array(P.snapshots) + 1.0, values, xlabel="SGD step + 1", logx=True)
 
 
 def weight_panel(ax: plt.Axes, wf: WeightField, act: str, title: str) -> None:
@@ -66,9 +82,9 @@ def weight_panel(ax: plt.Axes, wf: WeightField, act: str, title: str) -> None:
     ax.scatter(traj[0, 0], traj[0, 1], s=8, facecolors="none", edgecolors="k", lw=0.5)
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
-    ax.set_title(title, fontsize=9)
-    ax.set_xlabel("inter-class axis")
-    ax.set_ylabel("intra-class axis")
+    ax.set_title(title)
+    ax.set_xlabel("weight on inter-class axis")
+    ax.set_ylabel("weight on intra-class axis")
 
 
 def weights_figure(result: SweepResult, task: tasks.ClusterTask, P: Params) -> matplotlib.figure.Figure:
@@ -86,10 +102,9 @@ def weights_figure(result: SweepResult, task: tasks.ClusterTask, P: Params) -> m
     -------
     matplotlib.figure.Figure
     """
-    fig, axs = plt.subplots(1, 2, figsize=(8, 3.8))
+    fig, axs = plots.panels(2, panel_height=3.3)
     weight_panel(axs[0], weight_field(result, task, 0, "tanh"), "tanh", "tanh")
     weight_panel(axs[1], weight_field(result, task, P.nets, "relu"), "relu", "ReLU")
-    fig.tight_layout()
     return fig
 
 
@@ -106,18 +121,12 @@ def delta_figure(dmet: dict[str, np.ndarray], P: Params, i1: int) -> matplotlib.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.figure.Figure, two rows of three panels.
     """
-    fig, axes = plt.subplots(1, 6, figsize=(15, 2.8))
-    for ax, key in zip(axes, NAMES):
-        for a, act in enumerate(("tanh", "relu")):
-            v = dmet[key][a, i1]
-            ax.errorbar(P.deltas, v.mean(-1), yerr=v.std(-1), color=COLORS[act], label=act, capsize=2)
-        ax.set_title(NAMES[key], fontsize=9)
-        ax.set_xlabel("separability δ")
-    axes[0].legend()
-    fig.tight_layout()
-    return fig
+    def values(key, act):
+        return dmet[key][("tanh", "relu").index(act), i1].T
+
+    return _measure_grid(np.array(P.deltas, dtype=float), values, xlabel="separability δ")
 
 
 def delta_weights_figure(result: SweepResult, task: tasks.ClusterTask, P: Params, i1: int) -> matplotlib.figure.Figure:
@@ -139,17 +148,20 @@ def delta_weights_figure(result: SweepResult, task: tasks.ClusterTask, P: Params
     """
     nd = len(P.deltas)
     show_d = [1, nd // 2, nd - 1]  # at δ = 0 the inter-class axis vanishes
-    fig, axs = plt.subplots(2, len(show_d), figsize=(3.2 * len(show_d), 6))
+    fig, axs = plots.panels(2 * len(show_d), ncols=len(show_d), panel_height=2.4)
     for a, act in enumerate(("tanh", "relu")):
         for j, di in enumerate(show_d):
+            ax = axs[a * len(show_d) + j]
             member = delta_member(P, a, i1, di)
-            weight_panel(axs[a, j], weight_field(result, task, member, act), act, f"{act}, δ = {P.deltas[di]:.1f}")
-    fig.tight_layout()
+            weight_panel(ax, weight_field(result, task, member, act), act,
+                         f"{ACT_LABELS[act]}, δ = {P.deltas[di]:.1f}")
+            ax.set_xlabel("inter-class weight" if a == 1 else "")
+            ax.set_ylabel("intra-class weight" if j == 0 else "")
     return fig
 
 
 def noise_figure(dmet: dict[str, np.ndarray], P: Params) -> matplotlib.figure.Figure:
-    """Heatmaps of four measures over δ and training noise, tanh (top) and ReLU (bottom) (Fig. 3).
+    """Heat maps of four measures (rows) over δ and training noise, tanh (left) and ReLU (right) (Fig. 3).
 
     Parameters
     ----------
@@ -159,22 +171,25 @@ def noise_figure(dmet: dict[str, np.ndarray], P: Params) -> matplotlib.figure.Fi
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.figure.Figure, four rows of two heat maps, one colour bar per row.
     """
     nd, nn_ = len(P.deltas), len(P.noise_vars)
     heat_keys = ["target_alignment", "input_alignment", "ps", "ccgp"]
-    fig, axs = plt.subplots(2, len(heat_keys), figsize=(13, 5.2))
-    for a, act in enumerate(("tanh", "relu")):
-        for j, key in enumerate(heat_keys):
-            im = axs[a, j].imshow(dmet[key][a].mean(-1), origin="lower", aspect="auto", vmin=0 if key != "ps" else -0.2,
-                                  vmax=1, cmap="viridis")
-            axs[a, j].set_xticks(range(nd), [f"{d:.1f}" for d in P.deltas], fontsize=7)
-            axs[a, j].set_yticks(range(nn_), [f"{v:g}" for v in P.noise_vars], fontsize=7)
-            axs[a, j].set_title(f"{act}: {NAMES[key]}", fontsize=8)
-            axs[a, j].set_xlabel("δ")
-            axs[a, j].set_ylabel("σ²_train")
-            fig.colorbar(im, ax=axs[a, j], fraction=0.046)
-    fig.tight_layout()
+    fig, axs = plots.panels(2 * len(heat_keys), ncols=2, panel_height=1.9)
+    step = max(1, nd // 6)
+    for j, key in enumerate(heat_keys):
+        row = axs[2 * j: 2 * j + 2]
+        for a, act in enumerate(("tanh", "relu")):
+            ax = row[a]
+            im = plots.heatmap(ax, dmet[key][a].mean(-1), vmin=-0.2 if key == "ps" else 0.0, vmax=1.0,
+                               origin="lower")
+            ax.grid(False)  # the style's grid would cut the cells
+            ax.set_xticks(range(0, nd, step), [f"{d:.1f}" for d in P.deltas][::step])
+            ax.set_yticks(range(nn_), [f"{v:g}" for v in P.noise_vars])
+            ax.set_title(f"{ACT_LABELS[act]}: {SHORT[key]}")
+            ax.set_xlabel("separability δ" if j == len(heat_keys) - 1 else "")
+            ax.set_ylabel("training noise σ²" if a == 0 else "")
+        plots.shared_colorbar(fig, im, row, SHORT[key].replace(" (accuracy)", ""))
     return fig
 
 
@@ -191,27 +206,29 @@ def readouts_figure(two: SweepResult, readout_runs: dict[str, SweepResult], P: P
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.figure.Figure, two rows of two panels.
     """
-    steps_axis = np.array(P.snapshots)
-    fig, axs = plt.subplots(1, 4, figsize=(13, 2.9))
+    steps_axis = np.array(P.snapshots) + 1.0
+    fig, axs = plots.panels(4, ncols=2, panel_height=2.5)
     keys_a = ["target_alignment", "input_alignment", "ps", "ccgp"]
     for i, key in enumerate(keys_a):
         for a, act in enumerate(("tanh", "relu")):
             v0, v1 = (by_act(two.metrics[s][0], key, P.nets)[act] for s in (0, P.steps))
             axs[0].errorbar([3 * i + a, 3 * i + a + 0.4], [v0.mean(), v1.mean()], yerr=[v0.std(), v1.std()],
-                            color=COLORS[act], marker="o", ms=3, label=act if i == 0 else None)
-    axs[0].set_xticks([3 * i + 0.7 for i in range(4)], ["target\nalign.", "input\nalign.", "PS", "CCGP"], fontsize=7)
-    axs[0].set_title("App. A: two outputs (init → trained)", fontsize=9)
-    axs[0].legend(fontsize=7)
-    for ax, key in zip(axs[1:], ("target_alignment", "input_alignment", "ccgp")):
+                            color=COLORS[act], marker="o", ms=3, label=ACT_LABELS[act] if i == 0 else None)
+    axs[0].set_xticks([3 * i + 0.7 for i in range(4)], ["target\nalign.", "input\nalign.", "PS", "CCGP"])
+    axs[0].set_title("A: two outputs, start → end")
+    axs[0].set_xlabel("measure")
+    axs[0].set_ylabel("value")
+    axs[0].legend()
+    for ax, key, tag in zip(axs[1:], ("target_alignment", "input_alignment", "ccgp"), "BCD"):
         for (label, res), ls in zip(readout_runs.items(), ("-", "--", ":")):
             for act in ("tanh", "relu"):
                 v = np.array([by_act(res.metrics[s][0], key, P.nets)[act].mean() for s in P.snapshots])
-                ax.plot(steps_axis + 1, v, ls, color=COLORS[act], label=f"{act}, {label}")
+                ax.plot(steps_axis, v, ls, color=COLORS[act], label=f"{ACT_LABELS[act]}, {label}")
         ax.set_xscale("log")
-        ax.set_title(f"App. B: {key.replace('_', ' ')}", fontsize=9)
+        ax.set_title(f"{tag}: readouts, {SHORT[key].replace(' (accuracy)', '')}")
         ax.set_xlabel("SGD step + 1")
-    axs[1].legend(fontsize=6)
-    fig.tight_layout()
+        ax.set_ylabel(SHORT[key])
+    fig.legend(*axs[1].get_legend_handles_labels(), loc="outside lower center", ncol=3)
     return fig

@@ -1,7 +1,9 @@
 """Figures of the random tasks (Figs. 4B, 6), the deep networks (Fig. 5 and this book's addition), the CNNs (Fig. 4C).
 
-Each function builds one figure of the chapter and returns it; saving and
-captions stay with the chapter.
+Each function builds one figure of the chapter, drawn to the book's figure
+standard with :mod:`repgeom.book.plots` (rows of at most three panels at the
+book's width, axis labels in words), and returns it; saving and captions stay
+with the chapter.
 """
 from __future__ import annotations
 
@@ -11,17 +13,20 @@ import matplotlib.figure
 import matplotlib.pyplot as plt
 import numpy as np
 
+from repgeom.book import plots
+
 from .aligned import AlignedResults
 from .cnn import CnnRow
 from .deep import DeepResult
 from .params import Params
-from .sweep import COLORS, NAMES
+from .plots_four_clusters import ACT_LABELS, SHORT
+from .sweep import COLORS
 
 __all__ = ["aligned_figure", "activations_figure", "deep_figure", "beyond_figure", "cnn_figure"]
 
 
 def aligned_figure(aligned: AlignedResults, P: Params) -> matplotlib.figure.Figure:
-    """Target alignment, PS and CCGP (rows) against c for every (P, k) (columns) (Fig. 4B).
+    """Target alignment, PS and CCGP (columns) against c for every (P, k) (rows) (Fig. 4B).
 
     Lines: mean over the maximal-dimensional networks; dots: the random lower-rank kernels.
 
@@ -32,61 +37,71 @@ def aligned_figure(aligned: AlignedResults, P: Params) -> matplotlib.figure.Figu
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.figure.Figure, one row of three panels per (P, k).
     """
-    keys4 = ["target_alignment", "ps", "ccgp"]
+    keys = ["target_alignment", "ps", "ccgp"]
     rows = [(p, k) for p, k in P.ks]
-    fig, axs = plt.subplots(len(keys4), len(rows), figsize=(2.3 * len(rows), 6.5), sharey="row", squeeze=False)
-    for j, (p, k) in enumerate(rows):
-        for i, key in enumerate(keys4):
-            ax = axs[i, j]
+    fig, axs = plots.panels(len(keys) * len(rows), panel_height=1.55, sharex=True)
+    for i, (p, k) in enumerate(rows):
+        for j, key in enumerate(keys):
+            ax = axs[i * len(keys) + j]
             for act in ("tanh", "relu"):
                 v = aligned.collect(p, k, act, key)
-                ax.plot(P.cs, v.mean(1), color=COLORS[act], label=act)
+                ax.plot(P.cs, v.mean(1), color=COLORS[act], label=ACT_LABELS[act], marker="o", ms=3)
                 dots = aligned.collect(p, k, act, key, solid=False)
                 if dots.size:
-                    ax.scatter(np.repeat(P.cs, dots.shape[1]), dots.ravel(), s=6, color=COLORS[act], alpha=0.5)
+                    ax.scatter(np.repeat(P.cs, dots.shape[1]), dots.ravel(), s=8, color=COLORS[act], alpha=0.5)
             if i == 0:
-                ax.set_title(f"P={p}, k={k}", fontsize=9)
-            if j == 0:
-                ax.set_ylabel(NAMES[key], fontsize=8)
-            if i == len(keys4) - 1:
-                ax.set_xlabel("input-output alignment c")
-    axs[0, 0].legend(fontsize=7)
-    fig.tight_layout()
+                ax.set_title(SHORT[key].replace(" (accuracy)", ""))
+            ax.set_ylabel(f"P={p}, k={k}" if j == 0 else "")
+            ax.set_xlabel("input-output alignment c" if i == len(rows) - 1 else "")
+    axs[0].legend()
     return fig
 
 
-def activations_figure(curves6: dict[str, np.ndarray], P: Params) -> matplotlib.figure.Figure:
+def activations_figure(curves6: dict[str, np.ndarray], P: Params,
+                       check: dict[str, np.ndarray] | None = None) -> matplotlib.figure.Figure:
     """Target alignment against c for capped (left) and shifted (right) ReLUs, tanh and ReLU for reference (Fig. 6).
 
     Parameters
     ----------
     curves6 : dict
-        Activation name -> mean target alignment per c (:func:`~.aligned.activation_curves`).
+        Activation name -> mean target alignment per ``P.cs`` (:func:`~.aligned.activation_curves`).
     P : Params
+    check : dict, optional
+        The same for the paper-scale check (per ``P.check_cs``): drawn as a second row.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.figure.Figure, one row of two panels (two rows with ``check``).
     """
-    fig, axs = plt.subplots(1, 2, figsize=(9, 3.3), sharey=True)
-    for ax, family, cmap in ((axs[0], "relu_cap", plt.cm.Blues), (axs[1], "relu_shift", plt.cm.RdYlGn)):
-        ax.plot(P.cs, curves6["tanh"], "k--", label="tanh")
-        ax.plot(P.cs, curves6["relu"], "k:", label="ReLU")
-        fam = [a for a in curves6 if a.startswith(family)]
-        for i, act in enumerate(fam):
-            ax.plot(P.cs, curves6[act], color=cmap(0.35 + 0.6 * i / max(1, len(fam) - 1)), label=act)
-        ax.set_xlabel("input-output alignment c")
-        ax.set_title("capped ReLU min(max(x,0),a)" if family == "relu_cap" else "shifted ReLU max(x+b,0)", fontsize=9)
-        ax.legend(fontsize=7)
-    axs[0].set_ylabel("target alignment")
-    fig.tight_layout()
+    rows = [(curves6, P.cs, f"input dim. {P.aligned_dim}, width {P.aligned_width}")]
+    if check is not None:
+        rows.append((check, P.check_cs, f"input dim. {P.check_dim}, width {P.check_width}"))
+    fig, axs = plots.panels(2 * len(rows), ncols=2, panel_height=2.9, sharey=True)
+    for r, (curves, cs, scale) in enumerate(rows):
+        for j, (family, cmap) in enumerate((("relu_cap", plt.cm.Blues), ("relu_shift", plt.cm.RdYlGn))):
+            ax = axs[2 * r + j]
+            ax.plot(cs, curves["tanh"], "k--", label="tanh")
+            ax.plot(cs, curves["relu"], "k:", label="ReLU")
+            fam = [a for a in curves if a.startswith(family)]
+            for i, act in enumerate(fam):
+                value = act.partition(":")[2]
+                label = f"cap a = {value}" if family == "relu_cap" else f"shift b = {value}"
+                ax.plot(cs, curves[act], color=cmap(0.35 + 0.6 * i / max(1, len(fam) - 1)), marker="o", ms=3,
+                        label=label)
+            ax.set_xlabel("input-output alignment c")
+            name = "capped ReLU min(max(x,0),a)" if family == "relu_cap" else "shifted ReLU max(x+b,0)"
+            ax.set_title(f"{'AB'[j]}: {name}\n{scale}")
+            ax.set_ylabel("target alignment" if j == 0 else "")
+            ax.legend(fontsize=8)
     return fig
 
 
 def deep_figure(deep: DeepResult, P: Params, task_names: Sequence[str]) -> matplotlib.figure.Figure:
-    """Target and input alignment at every hidden layer, per depth (rows) and task (Fig. 5), mean ± s.d.
+    """Target and input alignment (columns) at every hidden layer, per depth (rows) (Fig. 5), mean ± s.d.
+
+    The tasks are told apart by line style (solid: the first, dashed: the second).
 
     Parameters
     ----------
@@ -97,21 +112,22 @@ def deep_figure(deep: DeepResult, P: Params, task_names: Sequence[str]) -> matpl
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.figure.Figure, one row of two panels per depth.
     """
-    fig, axs = plt.subplots(len(P.depths), 2 * len(task_names), figsize=(13, 2.8 * len(P.depths)), squeeze=False)
+    fig, axs = plots.panels(2 * len(P.depths), ncols=2, panel_height=2.5)
     for r, depth in enumerate(P.depths):
-        for t, tname in enumerate(task_names):
-            for c_, key in enumerate(("target_alignment", "input_alignment")):
-                ax = axs[r, 2 * t + c_]
+        for c_, key in enumerate(("target_alignment", "input_alignment")):
+            ax = axs[2 * r + c_]
+            for t, (tname, style) in enumerate(zip(task_names, ("-", "--", ":"))):
                 for a, act in enumerate(("tanh", "relu")):
                     v = deep.metrics[depth, key][:, t, a]
-                    ax.errorbar(np.arange(1, depth + 1), v.mean(-1), yerr=v.std(-1), color=COLORS[act], label=act,
-                                capsize=2)
-                ax.set_title(f"{tname}, {depth} layers: {key.replace('_', ' ')}", fontsize=8)
-                ax.set_xlabel("hidden layer")
-    axs[0, 0].legend(fontsize=7)
-    fig.tight_layout()
+                    plots.mean_sd(ax, np.arange(1, depth + 1), v.T, color=COLORS[act], linestyle=style,
+                                  label=f"{ACT_LABELS[act]}, {tname}", alpha=0.15)
+            ax.set_title(f"{depth} hidden layers")
+            ax.set_xlabel("hidden layer")
+            ax.set_ylabel(SHORT[key])
+            ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    axs[0].legend()
     return fig
 
 
@@ -137,24 +153,22 @@ def beyond_figure(angles: np.ndarray, ve: dict[tuple[str, str], list[float]], me
     matplotlib.figure.Figure
     """
     task_names = list(dict.fromkeys(t for t, _ in members))
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.3))
+    fig, axes = plots.panels(2, panel_height=3.0)
     for t, style in zip(task_names, ("-", "--")):
         for ai, act in enumerate(("tanh", "relu")):
             cols = [members[t, act][0] + j for j in range(nets)]
-            v = angles[:, cols]
-            axes[0].errorbar(np.arange(1, depth), v.mean(1), yerr=v.std(1), color=COLORS[act], ls=style,
-                             capsize=2, label=f"{act}, {t}")
+            plots.mean_sd(axes[0], np.arange(1, depth), angles[:, cols].T, color=COLORS[act], linestyle=style,
+                          label=f"{ACT_LABELS[act]}, {t}", alpha=0.15)
             axes[1].plot(np.arange(1, depth + 1), ve[t, act], color=COLORS[act], ls=style, marker="o",
-                         label=f"{act}, {t}")
+                         label=f"{ACT_LABELS[act]}, {t}")
     axes[0].axhline(random, color="k", lw=1, ls=":", label="random subspaces")
-    axes[0].set(xlabel="layer pair (l → l+1)", ylabel="mean principal angle (deg)",
-                title=f"output space of $W_l$ vs input space of $W_{{l+1}}$ (top {k})")
-    axes[1].set(xlabel="hidden layer", ylabel="SRM variance explained (held out)",
-                title=f"shared response across {nets} seeds")
-    axes[0].legend(fontsize=7)
+    axes[0].set(xlabel="layer pair (l to l+1)", ylabel="mean principal angle (degrees)",
+                title=f"weight subspaces (top {k})")
+    axes[1].set(xlabel="hidden layer", ylabel="SRM variance explained\n(held out)",
+                title=f"shared response, {nets} seeds")
+    axes[0].legend(fontsize=8)
     for ax in axes:
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
-    fig.tight_layout()
     return fig
 
 
@@ -168,17 +182,18 @@ def cnn_figure(cnn_rows: list[CnnRow]) -> matplotlib.figure.Figure:
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.figure.Figure, two rows of two panels.
     """
-    cnn_keys = ["target_alignment", "ps", "ccgp", "accuracy"]
-    fig, axs = plt.subplots(1, len(cnn_keys), figsize=(12, 2.8))
+    cnn_keys = {"target_alignment": "target alignment", "ps": "parallelism score", "ccgp": "CCGP (accuracy)",
+                "accuracy": "test accuracy"}
+    fig, axs = plots.panels(len(cnn_keys), ncols=2, panel_height=2.3)
     groups = [(r.data, r.arch) for r in cnn_rows if r.act == "tanh"]
-    for ax, key in zip(axs, cnn_keys):
+    for ax, (key, label) in zip(axs, cnn_keys.items()):
         for a, act in enumerate(("tanh", "relu")):
             vals = [getattr(r, key) for r in cnn_rows if r.act == act]
-            ax.bar(np.arange(len(vals)) + 0.38 * a, vals, width=0.36, color=COLORS[act], label=act)
-        ax.set_xticks(np.arange(len(groups)) + 0.19, [f"{d}\n{a}" for d, a in groups], fontsize=7)
-        ax.set_title(key.replace("_", " "), fontsize=9)
-    axs[0].legend(fontsize=7)
-    fig.tight_layout()
+            ax.bar(np.arange(len(vals)) + 0.38 * a, vals, width=0.36, color=COLORS[act], label=ACT_LABELS[act])
+        ax.set_xticks(np.arange(len(groups)) + 0.19, [f"{d}, {a} CNN" for d, a in groups])
+        ax.set_ylabel(label)
+        ax.set_xlabel("data set and network")
+    axs[0].legend()
     return fig
