@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from repgeom import runtime
 
-__all__ = ["FULL", "QUICK", "Params", "params"]
+__all__ = ["FULL", "QUICK", "Params", "b0", "params"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Params:
     lr: float = 0.02
     epochs: int = 500
     sigma0: float = 0.2
+    b0_ratio: float = 2.5          # decoupled start and theory at b0 = sigma0 / b0_ratio (the authors' code)
     reps: int = 10
     # Fig. 5b: the race between gating schemes (theory)
     race_M: int = 6
@@ -45,6 +46,7 @@ class Params:
     init_lr: float = 0.006         # lr = 0.006 / sigma0^(1/3)
     init_epochs: int = 700
     init_reps: int = 10
+    spread_reps: int = 10          # seeds at the smallest init scale, where the outcome is bimodal across seeds
     # Fig. 7: images through permuted domains
     img_M: int = 100
     img_train: int = 1000
@@ -67,9 +69,9 @@ class Params:
 
 FULL = Params()
 QUICK = Params(
-    reps=4, race_epochs=800, sweep_K=(1, 2, 4, 6, 10), sweep_reps=1, init_reps=1,
+    reps=4, race_epochs=800, sweep_K=(1, 2, 4, 6, 10), sweep_reps=1, init_reps=1, spread_reps=8,
     img_M=8, img_train=200, img_test=300, img_size=7, img_epochs=120,
-    img_K=(1, 2, 3, 5), img_sigma0_sweep=(2.0,), img_sweep_K=5,
+    img_K=(1, 2, 3, 5), img_sigma0_sweep=(1.0, 2.0), img_sweep_K=5,
     rot_M=8, rot_K=(1, 2, 3, 5), rot_train=200, rot_test=300, rot_epochs=120,
 )
 
@@ -87,3 +89,13 @@ def params(profile: str) -> Params:
         :data:`QUICK` or :data:`FULL`.
     """
     return runtime.by_profile(profile, QUICK, FULL)
+
+
+def b0(P: Params, sigma0: float | None = None) -> float:
+    """The decoupled start and the theory's initial mode strength for init scale ``sigma0`` (default ``P.sigma0``).
+
+    The authors' verification code starts the decoupled network and the reduced
+    equations at ``sigma0 / 2.5``, not at the singular value ``sigma0`` of the
+    random orthogonal start.
+    """
+    return (P.sigma0 if sigma0 is None else sigma0) / P.b0_ratio

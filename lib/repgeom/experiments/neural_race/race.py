@@ -9,7 +9,7 @@ import torch
 from repgeom.models import gdln
 from repgeom.models.gdln import theory as th
 
-from .params import Params
+from .params import Params, b0
 
 __all__ = [
     "NoCommonResult",
@@ -41,11 +41,16 @@ class RaceResult:
         P -> first epoch at which mode 1 exceeds half its target (``inf`` if never).
     ok : bool
         ``half_time[M^2] < half_time[4] < half_time[1]``: more sharing learns faster.
+    overshoot, overshoot_fine : float
+        Largest mode-1 strength of the P = M^2 route over its target, stepped once per epoch (as trained)
+        and with ten sub-steps per epoch (closer to the gradient flow).
     """
 
     race: dict[int, torch.Tensor]
     half_time: dict[int, int | float]
     ok: bool
+    overshoot: float = float("nan")
+    overshoot_fine: float = float("nan")
 
 
 def race_theory(P: Params, S: torch.Tensor, device: torch.device | str = "cpu") -> RaceResult:
@@ -54,7 +59,7 @@ def race_theory(P: Params, S: torch.Tensor, device: torch.device | str = "cpu") 
     Parameters
     ----------
     P : Params
-        ``race_M`` (divisible by 2), ``race_epochs``, ``sigma0``, ``lr``.
+        ``race_M`` (divisible by 2), ``race_epochs``, ``sigma0`` (start at ``b0 = sigma0 / b0_ratio``), ``lr``.
     S : torch.Tensor
         The data's singular values, shape (K,) (:attr:`.routing.RoutingMeasures.S`).
     device : torch.device or str
@@ -64,16 +69,23 @@ def race_theory(P: Params, S: torch.Tensor, device: torch.device | str = "cpu") 
     RaceResult
     """
     groups = (1, 2, P.race_M)
-    race_sys = [th.reduce(gdln.routing(P.race_M, 8, group=g)) for g in groups]
+    race_sys = [th.reduce(gdln.routing(P.race_M, 8, group=g).to(device)) for g in groups]
     race_all = th.combine(race_sys)  # the three networks as one block-diagonal system
-    rr = th.integrate(race_all, torch.full((race_all.n_edges, race_all.n_modes), P.sigma0, dtype=torch.float64,
+    rr = th.integrate(race_all, torch.full((race_all.n_edges, race_all.n_modes), b0(P), dtype=torch.float64,
                                            device=device),
                       P.lr, P.race_epochs, method="euler", substeps=1)
     ts = th.task_strengths(race_all, rr.b).cpu()  # (epochs+1, 3 * M^2, K)
     race = {g * g: ts[:, i * P.race_M ** 2] for i, g in enumerate(groups)}  # route 0 -> 0 of each network
     half_time = {p: first_above(a[:, 0], S[0].item() / 2) for p, a in race.items()}
     race_ok = half_time[P.race_M ** 2] < half_time[4] < half_time[1]
-    return RaceResult(race, half_time, race_ok)
+    # The shared module's effective step is ~M^2 times larger: one Euler step per epoch can overshoot the target.
+    shared = race_sys[-1]
+    fine = th.integrate(shared, torch.full((shared.n_edges, shared.n_modes), b0(P), dtype=torch.float64,
+                                           device=device), P.lr, P.race_epochs, method="euler", substeps=10)
+    target = S[0].item()
+    overshoot = float(race[P.race_M ** 2][:, 0].max()) / target
+    overshoot_fine = float(th.task_strengths(shared, fine.b)[:, 0, 0].max().cpu()) / target
+    return RaceResult(race, half_time, race_ok, overshoot, overshoot_fine)
 
 
 @dataclass(frozen=True)
@@ -89,8 +101,10 @@ class SweepResult:
         Bool (C, M, M): trained routes of each network.
     trajectory : repgeom.models.gdln.Trajectory
     err_tr, err_un : numpy.ndarray
-        Final mean relative error on trained / untrained routes, shape (len(sweep_K), sweep_reps);
-        NaN where every route is trained.
+        Final error in the paper's units (``||Y - Y_hat||_F^2 / 2`` per route), mean over trained /
+        untrained routes, shape (len(sweep_K), sweep_reps); NaN where every route is trained.
+    zero_err : float
+        One route's error when predicting zero, ``||Y||_F^2 / 2``.
     frac : numpy.ndarray
         ``K / M`` per value of ``sweep_K``.
     un_at_40, un_at_10 : float
@@ -109,6 +123,7 @@ class SweepResult:
     un_at_40: float
     un_at_10: float
     seeds: tuple[int, ...]
+    zero_err: float = float("nan")
 
 
 def trained_fraction_sweep(P: Params, device: torch.device | str = "cpu") -> SweepResult:
@@ -132,8 +147,7 @@ def trained_fraction_sweep(P: Params, device: torch.device | str = "cpu") -> Swe
     w10 = gdln.init_random(spec10, seeds, P.sigma0)
     sweep = gdln.train(spec10, w10, torch.tensor([P.sweep_lr_K / k for k, _ in conds]), P.sweep_epochs,
                        mask=tmask.reshape(len(conds), -1).float())
-    rel10 = (sweep.task_error[:, -1] / (spec10.scale * float(spec10.y.pow(2).sum()))).reshape(
-        len(conds), P.sweep_M, P.sweep_M).cpu()
+    rel10 = (sweep.task_error[:, -1] / (2 * spec10.scale)).reshape(len(conds), P.sweep_M, P.sweep_M).cpu()
     tmask_c = tmask.cpu()
     err_tr = np.array([float(rel10[c][tmask_c[c]].mean()) for c in range(len(conds))]).reshape(
         len(P.sweep_K), P.sweep_reps)
@@ -142,7 +156,8 @@ def trained_fraction_sweep(P: Params, device: torch.device | str = "cpu") -> Swe
     frac = np.array(P.sweep_K) / P.sweep_M
     un_at_40 = float(np.nanmean(err_un[list(P.sweep_K).index(4)]))
     un_at_10 = float(np.nanmean(err_un[list(P.sweep_K).index(1)]))
-    return SweepResult(spec10, conds, tmask, sweep, err_tr, err_un, frac, un_at_40, un_at_10, tuple(seeds))
+    return SweepResult(spec10, conds, tmask, sweep, err_tr, err_un, frac, un_at_40, un_at_10, tuple(seeds),
+                       float(spec10.y.pow(2).sum()) / 2)
 
 
 @dataclass(frozen=True)
@@ -155,13 +170,16 @@ class NoCommonResult:
         Ordered pairs of input domains whose trained outputs do not overlap.
     similarity : float
         Mean same-item first-hidden-layer cosine similarity over those pairs.
+    at_init : float
+        The same at initialisation (the untrained networks: the control).
     """
 
     pairs: list[tuple[int, int]]
     similarity: float
+    at_init: float = float("nan")
 
 
-def no_common_similarity(sweep: SweepResult, M: int) -> NoCommonResult:
+def no_common_similarity(sweep: SweepResult, M: int, sigma0: float | None = None) -> NoCommonResult:
     """Similarity of domains without a common trained output, in the sweep's K = 4 networks.
 
     Parameters
@@ -170,6 +188,8 @@ def no_common_similarity(sweep: SweepResult, M: int) -> NoCommonResult:
         Needs networks at K = 4 and at least one pair of such domains (M >= 8).
     M : int
         The sweep's number of domains (``sweep_M``).
+    sigma0 : float, optional
+        The sweep's init scale; with it, the same similarity is measured at initialisation too.
 
     Returns
     -------
@@ -181,6 +201,12 @@ def no_common_similarity(sweep: SweepResult, M: int) -> NoCommonResult:
     if not k4 or not no_common:
         raise ValueError(f"no_common_similarity needs networks at K=4 and M >= 8, got K values "
                          f"{sorted({k for k, _ in sweep.conds})} and M={M}")
-    rsm10 = gdln.first_layer_similarity(sweep.spec, [w[k4] for w in sweep.trajectory.weights]).cpu()
-    nc_sim = float(torch.stack([rsm10[:, i * 4 + n, j * 4 + n] for i, j in no_common for n in range(4)]).mean())
-    return NoCommonResult(no_common, nc_sim)
+    def mean_sim(weights):
+        rsm = gdln.first_layer_similarity(sweep.spec, weights).cpu()
+        return float(torch.stack([rsm[:, i * 4 + n, j * 4 + n] for i, j in no_common for n in range(4)]).mean())
+
+    nc_sim = mean_sim([w[k4] for w in sweep.trajectory.weights])
+    at_init = float("nan")
+    if sigma0 is not None:
+        at_init = mean_sim(gdln.init_random(sweep.spec, [sweep.seeds[c] for c in k4], sigma0))
+    return NoCommonResult(no_common, nc_sim, at_init)
