@@ -13,7 +13,7 @@ export PYTHONHASHSEED := 0
 # Batch runs: no progress bars (they go to stderr, which a strict build reports).
 export REPGEOM_QUIET ?= 1
 
-.PHONY: help setup test imports unit nbval book-strict browser book chapter bench clean clean-cache
+.PHONY: help setup test imports unit nbval determinism book-strict browser book chapter bench clean clean-cache
 
 help:
 	@echo "make book      build the HTML book (PROFILE=quick|full)"
@@ -52,12 +52,24 @@ book-strict: setup
 browser: setup
 	$(PY) -m pytest -q -p no:cacheprovider -rs tests/browser
 
-test: imports unit nbval book-strict browser
+# Determinism (DESIGN.md, "CI and tests"): the cheapest chapter executed once more, into an output folder of
+# its own (no checkpoints to resume), must write the same claims as its nbval run, times aside.
+DETERMINISM_CHAPTER ?= neural_race
+DETERMINISM_OUT := $(CURDIR)/_build/determinism
+determinism: nbval
+	rm -rf $(DETERMINISM_OUT)/$(PROFILE)
+	REPGEOM_THREADS=1 REPGEOM_OUTPUT=$(DETERMINISM_OUT) $(PY) -m repgeom run $(DETERMINISM_CHAPTER) --profile $(PROFILE) --slowest 0
+	$(PY) -m repgeom compare $(BUILD)/repgeom/claims/$(DETERMINISM_CHAPTER).json \
+	    $(DETERMINISM_OUT)/$(PROFILE)/claims/$(DETERMINISM_CHAPTER).json
+
+test: imports unit nbval determinism book-strict browser
 
 book: setup
 	$(VENV)/bin/jupyter-book build . --path-output $(BUILD)
 	@echo "HTML book: $(abspath $(BUILD))/_build/html/index.html"
 
+# A person follows one chapter: its progress bars are shown unless the caller set REPGEOM_QUIET.
+chapter: REPGEOM_QUIET := $(if $(filter file,$(origin REPGEOM_QUIET)),0,$(REPGEOM_QUIET))
 chapter: setup
 	@test -n "$(CHAPTER)" || { echo "usage: make chapter CHAPTER=<id> (see: $(PY) -m repgeom list)"; exit 2; }
 	$(PY) -m repgeom run $(CHAPTER) --profile $(PROFILE)

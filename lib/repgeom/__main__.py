@@ -3,6 +3,7 @@
     python -m repgeom list
     python -m repgeom run CHAPTER [--profile quick|full] [--device auto|cpu|cuda] [--torch-profile CELL [--trace]]
     python -m repgeom notebooks --out DIR
+    python -m repgeom compare OLD NEW   (two claims JSON files or output folders, times aside)
 """
 from __future__ import annotations
 
@@ -97,9 +98,10 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """Execute one chapter headless, cell by cell on the terminal; print its slowest cells and claim table."""
     import jupytext
-    import nbclient
-    from nbclient.exceptions import CellExecutionError
+
+    from repgeom.book.execute import execute_notebook
 
     root = _root()
     path = _chapter_path(root, args.chapter)
@@ -119,22 +121,25 @@ def cmd_run(args: argparse.Namespace) -> int:
             profiled = profile_around(nb, args.torch_profile, stem, trace=args.trace)
         except ValueError as err:
             raise SystemExit(f"error: {err}")
-    client = nbclient.NotebookClient(nb, timeout=None, kernel_name="python3",
-                                     resources={"metadata": {"path": str(path.parent)}})
-    start = time.perf_counter()
+
+    def index_of(i: int) -> int | None:
+        """The chapter's own index of cell ``i``; None for the profiler's inserted start and stop cells."""
+        p = args.torch_profile
+        if p is None or i < p:
+            return i
+        return None if i in (p, p + 2) else i - 1 if i == p + 1 else i - 2
+
     print(f"running {args.chapter} at profile {os.environ['REPGEOM_PROFILE']} ...", flush=True)
-    try:
-        client.execute()
-    except CellExecutionError as err:
-        last = [line for line in str(err).splitlines() if line.strip()][-1]
-        print(f"error: chapter {args.chapter} failed: {last}", file=sys.stderr)
-        return 1
-    finally:
-        if profiled is not None:  # drop the profiler's start and stop cells: indices as in the chapter again
-            del nb.cells[args.torch_profile + 2], nb.cells[args.torch_profile]
-        if args.save_notebook:
-            jupytext.write(nb, args.save_notebook)
-    print(f"done in {time.perf_counter() - start:.0f} s")
+    kernel_log = runtime.output_root() / "logs" / f"{args.chapter}-kernel.log"
+    result = execute_notebook(nb, path.parent, index_of=index_of, kernel_log=kernel_log)
+    if profiled is not None:  # drop the profiler's start and stop cells: indices as in the chapter again
+        del nb.cells[args.torch_profile + 2], nb.cells[args.torch_profile]
+    if args.save_notebook:
+        jupytext.write(nb, args.save_notebook)
+    if result.failure is not None:
+        print(result.failure.line(args.chapter, args.save_notebook, kernel_log), file=sys.stderr, flush=True)
+        return 130 if result.failure.kind == "interrupted" else 1
+    print(f"done in {result.seconds:.0f} s")
     from repgeom.book.profiling import cell_times
 
     print("slowest cells (index: seconds, first comment or line; profile one with --torch-profile INDEX):")
@@ -155,6 +160,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .book import figures
 
     print(f"figures: {figures.figure_dir()}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compare two runs' claims field by field, times aside; exit 1 when they differ."""
+    from repgeom.book.compare import compare_paths
+
+    try:
+        diffs, compared = compare_paths(Path(args.old), Path(args.new))
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for d in diffs:
+        print(d.describe())
+    if diffs:
+        print(f"{len(diffs)} field(s) differ between {args.old} and {args.new} ({compared} claims file(s) compared, "
+              "times aside)")
+        return 1
+    print(f"identical: {compared} claims file(s) in {args.old} and {args.new} (times aside)")
     return 0
 
 
@@ -182,6 +206,10 @@ def main(argv: list[str] | None = None) -> int:
                      help="run torch.profiler around this cell (index as listed); tables in _build/profile/")
     run.add_argument("--trace", action="store_true", help="with --torch-profile: also write the Chrome trace")
     run.set_defaults(func=cmd_run)
+    compare = sub.add_parser("compare", help="compare two runs' claims (JSON files or output folders), times aside")
+    compare.add_argument("old", help="a claims JSON file, or a folder with claims/*.json below it")
+    compare.add_argument("new", help="the same kind of path for the other run")
+    compare.set_defaults(func=cmd_compare)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

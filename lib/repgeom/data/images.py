@@ -7,8 +7,13 @@ cannot be had it walks a declared stand-in chain and says so in the returned
 
 1. Fashion-MNIST from ``REPGEOM_DATA/FashionMNIST/raw``;
 2. Fashion-MNIST from Debian's ``dataset-fashion-mnist`` package
-   (``/usr/share/datasets/fashion-mnist``), decompressed into ``REPGEOM_DATA``;
+   (``/usr/share/datasets/fashion-mnist``, or the folder named by
+   ``REPGEOM_DEBIAN_FASHION_MNIST``), decompressed into ``REPGEOM_DATA``;
 3. scikit-learn's bundled 8x8 digits.
+
+To see what a machine without the Debian package gets (the digits), point
+``REPGEOM_DEBIAN_FASHION_MNIST`` at a folder that does not exist and
+``REPGEOM_DATA`` at an empty one (tests monkeypatch :data:`DEBIAN_FASHION_MNIST`).
 
 Stand-ins are resized (bilinear) and repeated over channels to the requested
 dataset's image shape, so a chapter's network runs unchanged; the number of
@@ -193,6 +198,13 @@ def _read_idx(path: Path) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
+def debian_fashion_mnist() -> Path:
+    """Folder of Debian's ``dataset-fashion-mnist`` files: ``REPGEOM_DEBIAN_FASHION_MNIST`` if set, else
+    :data:`DEBIAN_FASHION_MNIST` (a folder that does not exist forces the digits fallback)."""
+    raw = os.environ.get("REPGEOM_DEBIAN_FASHION_MNIST", "").strip()
+    return Path(raw).expanduser() if raw else DEBIAN_FASHION_MNIST
+
+
 def _stage_debian_fashion(root: Path) -> Path:
     """Decompress the Debian package's Fashion-MNIST files into torchvision's layout."""
     raw = root / "FashionMNIST" / "raw"
@@ -200,7 +212,7 @@ def _stage_debian_fashion(root: Path) -> Path:
         target = raw / stem
         if target.is_file():
             continue
-        source = DEBIAN_FASHION_MNIST / f"{stem}.gz"
+        source = debian_fashion_mnist() / f"{stem}.gz"
         if not source.is_file():
             raise FileNotFoundError(f"{source} is missing (apt-get install dataset-fashion-mnist)")
         raw.mkdir(parents=True, exist_ok=True)

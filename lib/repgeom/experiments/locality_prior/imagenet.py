@@ -16,10 +16,13 @@ from repgeom.models.locality_nets import AlexNetLP, collect_activations, make_op
 
 from .parameters import Params
 
-__all__ = ["AlexArm", "train_reduced", "variance_row", "README_ROWS", "ImagenetComparison", "imagenet_table"]
+__all__ = ["AlexArm", "split_sizes", "train_reduced", "run_summary", "variance_row", "README_ROWS",
+           "ImagenetComparison", "imagenet_table"]
 
 ARMS = ("control", "locality")
 LP_LAYERS = ("lp_input", "lp_output")
+MIN_EVAL = 3
+"""Fewest held-out images the reduced run's paired t-test needs; with fewer the run is skipped."""
 
 README_ROWS = [
     {"source": "README (ImageNet)", "layer": "LP input (FC5 out)", "locality var": 630.9, "control var": 687.4,
@@ -39,12 +42,49 @@ class AlexArm:
     lp_input, lp_output : torch.Tensor, shape (n_eval,)
         Per-image spatial variance of the LP layer's input and output (NaN for an all-zero map).
     acc : float
-        Held-out accuracy in [0, 1].
+        Held-out accuracy in [0, 1] (NaN when skipped).
+    n_train, n_eval : int
+        Images actually used for training and held out (fewer than asked when the data has fewer).
+    note : str
+        How the split departs from the parameters (empty when it does not).
+    skipped : str
+        Why the run was skipped (empty when it ran).
     """
 
     lp_input: torch.Tensor
     lp_output: torch.Tensor
     acc: float
+    n_train: int = 0
+    n_eval: int = 0
+    note: str = ""
+    skipped: str = ""
+
+
+def split_sizes(n_available: int, p: Params) -> tuple[int, int, str]:
+    """Training and held-out image counts of the reduced run.
+
+    Parameters
+    ----------
+    n_available : int
+        Images the load returned (a stand-in may have fewer than asked: scikit-learn's digits test split has 360).
+    p : Params
+        Asks for ``p.alex_n_train`` training and ``p.alex_n_eval`` held-out images.
+
+    Returns
+    -------
+    n_train, n_eval : int
+        As asked when the images are there; otherwise the available images in the same proportion.
+    note : str
+        Empty, or what was done for the reader.
+    """
+    if n_available < 0:
+        raise ValueError(f"n_available must be >= 0, got {n_available}")
+    asked = p.alex_n_train + p.alex_n_eval
+    if n_available >= asked:
+        return p.alex_n_train, p.alex_n_eval, ""
+    n_eval = int(round(n_available * p.alex_n_eval / asked))
+    n_train = n_available - n_eval
+    return n_train, n_eval, f"only {n_available} of the {asked} images asked for were available, split in the same proportion"
 
 
 def train_reduced(images: ImageData, p: Params, device: torch.device, checkpoints: Path,
@@ -55,6 +95,8 @@ def train_reduced(images: ImageData, p: Params, device: torch.device, checkpoint
     ----------
     images : ImageData
         ``p.alex_n_train`` training images followed by the held-out ones, (n, 3, alex_image, alex_image).
+        With fewer, they are split in the same proportion (:func:`split_sizes`); with too few to train one
+        batch or hold out :data:`MIN_EVAL` images, nothing is trained and every arm says why in ``skipped``.
     p : Params
     device : torch.device
     checkpoints : Path
@@ -67,21 +109,48 @@ def train_reduced(images: ImageData, p: Params, device: torch.device, checkpoint
     dict of str to AlexArm
         ``"control"`` and ``"locality"``.
     """
-    ax_tr, ay_tr = images.x[:p.alex_n_train], images.y[:p.alex_n_train]
-    ax_ev, ay_ev = images.x[p.alex_n_train:], images.y[p.alex_n_train:]
+    n_train, n_eval, note = split_sizes(len(images.y), p)
+    if n_train < min(p.alex_batch, p.alex_n_train) or n_eval < MIN_EVAL:
+        why = (f"only {len(images.y)} images of {images.provenance.used}: too few to train on "
+               f"{min(p.alex_batch, p.alex_n_train)} and hold out {MIN_EVAL}")
+        empty = torch.full((0,), float("nan"))
+        return {arm: AlexArm(empty, empty, float("nan"), n_train, n_eval, note, why) for arm in ARMS}
+    ax_tr, ay_tr = images.x[:n_train], images.y[:n_train]
+    ax_ev, ay_ev = images.x[n_train:n_train + n_eval], images.y[n_train:n_train + n_eval]
+    data_name = images.provenance.used.split("/")[0]
     alex_res = {}
     for arm in ARMS:
         torch.manual_seed(seed)
         net = AlexNetLP(arm, p.alex_side, width=p.alex_width, num_classes=images.num_classes).to(device)
         opt = make_optimizer(net, "sgd", p.alex_lr, 0.9, 1e-4)
-        tag = f"alexnet-{arm}-side{p.alex_side}-w{p.alex_width:g}-n{p.alex_n_train}-e{p.alex_epochs}"
+        tag = f"alexnet-{arm}-side{p.alex_side}-w{p.alex_width:g}-n{n_train}-e{p.alex_epochs}-{data_name}"
         training.fit(net, lambda e: training.epoch_batches(ax_tr, ay_tr, p.alex_batch, seed=seed, epoch=e),
                      F.cross_entropy, opt, p.alex_epochs, checkpoint=checkpoints / f"{tag}.pt", desc=f"AlexNet {arm}")
         acts = collect_activations(net, ax_ev, batch_size=128)
         var = {k: spatial_variance(acts[k], p.alex_side, on_empty="nan") for k in LP_LAYERS}
         alex_res[arm] = AlexArm(var["lp_input"], var["lp_output"],
-                                float((acts["logits"].argmax(1) == ay_ev).float().mean()))
+                                float((acts["logits"].argmax(1) == ay_ev).float().mean()), n_train, n_eval, note)
     return alex_res
+
+
+def run_summary(alex_res: dict[str, AlexArm]) -> str:
+    """One sentence for the page: how the reduced run went (or why it was skipped).
+
+    Parameters
+    ----------
+    alex_res : dict of str to AlexArm
+        From :func:`train_reduced`.
+
+    Returns
+    -------
+    str
+    """
+    ctrl, loc = alex_res["control"], alex_res["locality"]
+    if ctrl.skipped:
+        return f"was skipped: {ctrl.skipped}"
+    sizes = f"{ctrl.n_train} training and {ctrl.n_eval} held-out images" + (f" ({ctrl.note})" if ctrl.note else "")
+    return (f"ran end to end on {sizes}; held-out accuracy {100 * ctrl.acc:.1f} % control, {100 * loc.acc:.1f} % "
+            f"locality after a few steps")
 
 
 def variance_row(source: str, layer: str, loc: torch.Tensor, ctrl: torch.Tensor) -> dict:
