@@ -82,18 +82,30 @@ def cmd_mirror(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    """Download (or find) the real datasets under REPGEOM_DATA; never falls back to a stand-in."""
+    """Download (or find) the real datasets and weights the book uses; never falls back to a stand-in."""
     from . import data
+    from .models.pretrained import RESNET50_FILE, pretrained_resnet50
 
     failed = 0
     for name in args.datasets:
-        for split in data.SPLITS:
-            try:
-                d = data.load(name, split, stand_in=False)
-                print(f"{name}/{split}: {len(d.y)} images under {runtime.data_root()}")
-            except (data.DataUnavailable, ValueError) as err:
-                print(f"error: {err}", file=sys.stderr)
-                failed += 1
+        try:
+            if name == "resnet50-imagenet":
+                print(f"{name}: {RESNET50_FILE} (about 98 MB) ...", flush=True)
+                model, note = pretrained_resnet50(runtime.offline(), runtime.data_root())
+                if model is None:
+                    raise data.DataUnavailable(note)
+                print(f"{name}: {note}")
+            elif name in data.SHAPES:
+                if name in data.DOWNLOAD_MB:
+                    print(f"{name}: about {data.DOWNLOAD_MB[name]} MB ...", flush=True)
+                folder, count = data.fetch(name)
+                print(f"{name}: {count} images in {folder}")
+            else:
+                raise ValueError(f"unknown name {name!r}; expected resnet50-imagenet or one of "
+                                 f"{', '.join(data.SHAPES)}")
+        except (data.DataUnavailable, data.DataCorrupt, ValueError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            failed += 1
     return 1 if failed else 0
 
 
@@ -193,8 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     mirror = sub.add_parser("colab", help="write the Colab notebook mirror (notebooks/)")
     mirror.add_argument("--out", default="notebooks")
     mirror.set_defaults(func=cmd_mirror)
-    fetch = sub.add_parser("fetch", help="download the real datasets into REPGEOM_DATA")
-    fetch.add_argument("datasets", nargs="+")
+    fetch = sub.add_parser("fetch", help="download the real datasets and weights into REPGEOM_DATA and torch's cache")
+    fetch.add_argument("datasets", nargs="+", metavar="NAME",
+                       help="mnist, fashion_mnist, cifar10, cifar100, stl10, imagenette, resnet50-imagenet")
     fetch.set_defaults(func=cmd_fetch)
     run = sub.add_parser("run", help="execute one chapter headless, print its claim table")
     run.add_argument("chapter")

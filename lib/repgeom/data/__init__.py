@@ -5,15 +5,20 @@ returns them with a :class:`DataProvenance` saying what was actually used.
 """
 from .images import (
     DEBIAN_FASHION_MNIST,
+    DOWNLOAD_MB,
     DOWNLOAD_TIMEOUT_S,
+    FOLDERS,
     SHAPES,
     SPLITS,
+    DataCorrupt,
     DataProvenance,
     DataUnavailable,
     ImageData,
     available,
+    fetch,
     load,
 )
 
-__all__ = ["DEBIAN_FASHION_MNIST", "DOWNLOAD_TIMEOUT_S", "SHAPES", "SPLITS", "DataProvenance", "DataUnavailable",
-           "ImageData", "available", "load"]
+__all__ = ["DEBIAN_FASHION_MNIST", "DOWNLOAD_MB", "DOWNLOAD_TIMEOUT_S", "FOLDERS", "SHAPES", "SPLITS", "DataCorrupt", "DataProvenance",
+           "DataUnavailable",
+           "ImageData", "available", "fetch", "load"]

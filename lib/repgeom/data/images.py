@@ -50,6 +50,18 @@ SHAPES: dict[str, tuple[int, int, int, int]] = {
     "cifar100": (3, 32, 32, 100),
     "stl10": (3, 96, 96, 10),
     "imagenet_val": (3, 224, 224, 1000),
+    "imagenette": (3, 224, 224, 10),
+}
+#: Where torchvision keeps each dataset under ``REPGEOM_DATA``: when this folder exists but the load fails,
+#: the files are damaged or incomplete, and :func:`load` says so instead of using a stand-in.
+FOLDERS: dict[str, str] = {
+    "mnist": "MNIST/raw",
+    "fashion_mnist": "FashionMNIST/raw",
+    "cifar10": "cifar-10-batches-py",
+    "cifar100": "cifar-100-python",
+    "stl10": "stl10_binary",
+    "imagenet_val": "imagenet/val",
+    "imagenette": "imagenette2-160",
 }
 SPLITS = ("train", "test")
 DOWNLOAD_TIMEOUT_S = 30.0
@@ -57,6 +69,37 @@ DOWNLOAD_TIMEOUT_S = 30.0
 
 class DataUnavailable(RuntimeError):
     """Neither the requested dataset nor any stand-in could be loaded."""
+
+
+class DataCorrupt(RuntimeError):
+    """A dataset or weights file is on disk but cannot be read: damaged, truncated or partly downloaded.
+
+    Never answered with a stand-in: the message names the path and what to do.
+    """
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0]}" if text and text[0] else type(err).__name__
+
+
+def _damaged(name: str, root: Path, err: BaseException) -> DataCorrupt | None:
+    """The error to raise when ``name``'s folder is there but its load failed (None when the folder is absent).
+
+    Files a concurrent process is still writing (``*.part``) do not count as present, and Fashion-MNIST staged
+    from Debian's package is re-staged by the stand-in chain rather than reported.
+    """
+    folder = root / FOLDERS[name]
+    if not folder.is_dir():
+        return None
+    files = [f for f in folder.rglob("*") if f.is_file() and not f.name.endswith(".part")]
+    if name == "fashion_mnist" and debian_fashion_mnist().is_dir():
+        return None
+    if not files:
+        return DataCorrupt(f"{folder} is empty: put the {name} files there or delete the folder and run "
+                           f"`python -m repgeom fetch {name}`")
+    return DataCorrupt(f"{folder} holds {name} but it cannot be read ({_first_line(err)}): the files are damaged "
+                       f"or incomplete; delete the folder and run `python -m repgeom fetch {name}`")
 
 
 @dataclass(frozen=True)
@@ -148,6 +191,8 @@ def _torchvision_dataset(name: str, split: str, root: Path, download: bool):
         if not folder.is_dir():
             raise FileNotFoundError(f"no ImageNet validation folder at {folder}")
         return tvd.ImageFolder(str(folder))
+    if name == "imagenette":  # real ImageNet images of 10 classes; its "val" split is our "test"
+        return tvd.Imagenette(str(root), split="train" if train else "val", size="160px", download=download)
     raise AssertionError(name)
 
 
@@ -296,9 +341,10 @@ def load(
 
     Parameters
     ----------
-    name : {"mnist", "fashion_mnist", "cifar10", "cifar100", "stl10", "imagenet_val"}
+    name : {"mnist", "fashion_mnist", "cifar10", "cifar100", "stl10", "imagenet_val", "imagenette"}
     split : {"train", "test"}
-        ``imagenet_val`` has only its validation folder; both names return it.
+        ``imagenet_val`` has only its validation folder; both names return it. Imagenette's ``"test"`` is
+        its validation split (160 px version, resized to 256 and centre-cropped like ImageNet).
     n : int, optional
         Keep only ``n`` images: the first ``n`` in the order of the files
         (stand-ins use a fixed seeded order), or, with ``subset_seed``, ``n``
@@ -320,6 +366,13 @@ def load(
     -------
     ImageData
         ``x`` of shape (n, C, H, W), ``y`` of shape (n,), and the provenance.
+
+    Raises
+    ------
+    DataCorrupt
+        The dataset's folder is there but cannot be read (never answered with a stand-in).
+    DataUnavailable
+        ``stand_in=False`` and the dataset is absent, or no stand-in could be loaded either.
     """
     if name not in SHAPES:
         raise ValueError(f"unknown dataset {name!r}; expected one of {', '.join(SHAPES)}")
@@ -348,7 +401,10 @@ def load(
         return _finish(x, y, classes, (channels, height, width), normalize,
                        requested=requested, used=requested, source=str(root), reason="",
                        subset_seed=subset_seed)
-    except Exception as err:  # noqa: BLE001 - any failure means "not available here"
+    except Exception as err:  # noqa: BLE001 - absent (stand-in) unless its folder is there (damaged: say so)
+        damaged = _damaged(name, root, err)
+        if damaged is not None:
+            raise damaged from None
         if offline:
             why = f"not on disk under {root}; downloads disabled by REPGEOM_OFFLINE=1"
         elif name == "imagenet_val":
@@ -384,6 +440,53 @@ def load(
                        requested=requested, used=used, source=source, reason="" if real else why,
                        subset_seed=subset_seed)
     raise DataUnavailable(f"{requested} is not available ({why}) and no stand-in loaded: {'; '.join(attempts)}")
+
+
+#: Approximate download sizes, for the one line ``python -m repgeom fetch`` prints.
+DOWNLOAD_MB: dict[str, int] = {"mnist": 12, "fashion_mnist": 30, "cifar10": 163, "cifar100": 161, "stl10": 2640,
+                               "imagenette": 94}
+
+
+def fetch(name: str) -> tuple[Path, int]:
+    """Make sure the real dataset is on disk under ``REPGEOM_DATA`` (downloading it unless offline).
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`SHAPES` except ``imagenet_val`` (which cannot be downloaded).
+
+    Returns
+    -------
+    (folder, count) : (Path, int)
+        Where it is and how many images its splits hold together.
+
+    Raises
+    ------
+    DataUnavailable
+        Offline and absent, or the download failed (one line: what and why).
+    DataCorrupt
+        It is there but cannot be read.
+    """
+    if name not in SHAPES:
+        raise ValueError(f"unknown dataset {name!r}; expected one of {', '.join(SHAPES)}")
+    root = runtime.data_root()
+    if name == "imagenet_val":
+        raise DataUnavailable(f"ImageNet cannot be downloaded automatically: put the validation images in "
+                              f"{root / FOLDERS[name]}/<wnid>/*.JPEG (or use imagenette)")
+    count = 0
+    for split in SPLITS:
+        try:
+            with _socket_timeout(DOWNLOAD_TIMEOUT_S):
+                ds = _torchvision_dataset(name, split, root, download=not runtime.offline())
+        except Exception as err:  # noqa: BLE001 - say which of the three it was
+            damaged = _damaged(name, root, err)
+            if damaged is not None and runtime.offline():
+                raise damaged from None
+            why = ("downloads are off (REPGEOM_OFFLINE=1)" if runtime.offline()
+                   else f"the download failed ({_first_line(err)})")
+            raise DataUnavailable(f"{name}/{split} is not under {root} and {why}") from None
+        count += len(ds)
+    return root / FOLDERS[name], count
 
 
 def available(name: str, split: str = "test") -> bool:
