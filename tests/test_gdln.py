@@ -341,6 +341,30 @@ def test_image_routing_batched_equals_single_and_learns():
     torch.testing.assert_close(both.test_error[1:], one.test_error)
 
 
+@pytest.mark.parametrize("chunk", [1, 7, 29])
+def test_image_routing_in_chunks_equals_full_batch(chunk):
+    from repgeom.models.gdln import image_routing as routing
+    xtr, ytr, xte, yte = _toy_images()
+    dom = routing.make_domains(3, 12, 3, seed=1)
+    trained = torch.stack([gdln.trained_routes(3, k) for k in (1, 2)])
+    s0, lr = torch.tensor([0.5, 1.0], dtype=D), torch.tensor([0.3, 0.2], dtype=D)
+    args = (xtr, ytr, xte, yte, dom, trained, s0, lr)
+    full = routing.train_image_routing(*args, hidden=6, epochs=30, seed=5, n_classes=3, chunk=30)
+    part = routing.train_image_routing(*args, hidden=6, epochs=30, seed=5, n_classes=3, chunk=chunk)
+    torch.testing.assert_close(part.loss, full.loss, rtol=1e-12, atol=1e-13)  # float64: the sum order only
+    assert torch.equal(part.train_error, full.train_error) and torch.equal(part.test_error, full.test_error)
+    with pytest.raises(ValueError, match="chunk"):
+        routing.train_image_routing(*args, hidden=6, epochs=1, seed=5, n_classes=3, chunk=0)
+
+
+def test_image_chunk_keeps_the_logits_under_the_budget():
+    from repgeom.models.gdln import image_routing as routing
+    # the paper's M = 100 with 10 conditions, 10 classes, 1,000 images, float32: 4 GB of logits unchunked
+    c = routing.image_chunk(10, 100, 10, 1000)
+    assert c * 10 * 100 * 100 * 10 * 4 <= routing.CHUNK_BUDGET_BYTES < (c + 1) * 10 * 100 * 100 * 10 * 4
+    assert routing.image_chunk(2, 3, 3, 40) == 40  # small problems: one chunk, the plain full-batch step
+
+
 @pytest.mark.parametrize("kind", ["pixels", "rotations"])
 def test_image_routing_loss_matches_independent_formula(kind):
     """Initial loss against the formula: sum over trained routes of CE(D_j H E_i T_i x) / K_i."""

@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import torch
 
-__all__ = ["CellTime", "cell_times", "label_of", "OpProfile", "profile_around", "write_profile"]
+__all__ = ["CellTime", "cell_times", "label_of", "OpProfile", "peak_memory", "profile_around", "write_profile"]
 
 
 @dataclass(frozen=True)
@@ -131,3 +131,28 @@ def write_profile(profiler: torch.profiler.profile, stem: str, top: int = 30, tr
     if trace:
         profiler.export_chrome_trace(str(Path(stem).with_suffix(".json")))
     return table
+
+
+def peak_memory(device: torch.device | str = "cpu") -> str:
+    """The process's peak memory so far, in words: host (resident set) and, on CUDA, the allocator's peak.
+
+    Parameters
+    ----------
+    device : torch.device or str
+        The chapter's device; on a CUDA device ``torch.cuda.max_memory_allocated`` is added.
+
+    Returns
+    -------
+    str
+        E.g. ``"1,234 MB of host memory"`` or ``"1,234 MB of host memory and 5,678 MB of GPU memory"``.
+    """
+    import resource
+    import sys
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux, bytes on macOS
+    host_mb = rss / 2 ** 20 if sys.platform == "darwin" else rss / 1024
+    text = f"{host_mb:,.0f} MB of host memory"
+    dev = torch.device(device)
+    if dev.type == "cuda" and torch.cuda.is_available():
+        text += f" and {torch.cuda.max_memory_allocated(dev) / 2 ** 20:,.0f} MB of GPU memory"
+    return text

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from repgeom.checks import check_losses
+from repgeom.checks import LOSS_CHECK_EVERY, check_losses
 
 from . import gradient_step_, haar_orthonormal
 from .initialisation import _semi_orthogonal
@@ -165,10 +165,26 @@ def _logits(xs: torch.Tensor, enc, hid, dec) -> torch.Tensor:
     return torch.einsum("cinh,cjkh->cijnk", h2, dec)
 
 
-def _errors(x, y, dom: Domains, enc, hid, dec) -> torch.Tensor:
+#: Memory the route logits of one chunk of images may take (bytes) when ``chunk="auto"``: with autograd's
+#: copies, training then holds a few times this; M = 100 routes of 1,000 images fit in a few GB.
+CHUNK_BUDGET_BYTES = 256 * 2 ** 20
+
+
+def image_chunk(C: int, M: int, n_classes: int, n_images: int, itemsize: int = 4,
+                budget: int = CHUNK_BUDGET_BYTES) -> int:
+    """Images per chunk so that the logits of one chunk, shape (C, M, M, chunk, classes), fit in ``budget`` bytes."""
+    per_image = C * M * M * n_classes * itemsize
+    return max(1, min(n_images, budget // per_image))
+
+
+def _errors(x, y, dom: Domains, enc, hid, dec, chunk: int) -> torch.Tensor:
     target = dom.labels.to(x.device)[:, y]  # (M_out, N)
-    pred = _logits(dom.views(x), enc, hid, dec).argmax(-1)  # (C, M, M, N)
-    return (pred != target[None, None]).to(x.dtype).mean(-1)
+    views = dom.views(x)
+    wrong = torch.zeros(enc.shape[0], enc.shape[1], dec.shape[1], dtype=x.dtype, device=x.device)
+    for s in range(0, x.shape[0], chunk):
+        pred = _logits(views[:, s:s + chunk], enc, hid, dec).argmax(-1)  # (C, M, M, chunk)
+        wrong += (pred != target[None, None, :, s:s + chunk]).to(x.dtype).sum(-1)
+    return wrong / x.shape[0]
 
 
 def train_image_routing(
@@ -184,6 +200,7 @@ def train_image_routing(
     epochs: int,
     seed: int,
     n_classes: int = 10,
+    chunk: int | str = "auto",
 ) -> RoutingResult:
     """Train C linear routing networks (one per condition) by full-batch gradient descent.
 
@@ -214,6 +231,13 @@ def train_image_routing(
     epochs : int
     seed : int
         Seeds the initial weights (condition c uses ``seed + c``).
+    n_classes : int
+    chunk : int or "auto"
+        Images per chunk of the forward and backward pass: the full-batch
+        gradient is accumulated over chunks, so memory stays bounded at
+        M = 100 (the paper's Fig. 7). ``"auto"`` keeps one chunk's logits
+        under :data:`CHUNK_BUDGET_BYTES`; one chunk of all images is the
+        plain full-batch step.
 
     Returns
     -------
@@ -259,18 +283,46 @@ def train_image_routing(
     target = domains.labels.to(device)[:, y]  # (M_out, N)
     weight = trained.to(dtype) / trained.sum(-1, keepdim=True).to(dtype)  # 1/K_i per trained route
     lr_v = lr.to(dtype=dtype, device=device)
+    N = x.shape[0]
+    if chunk == "auto":
+        chunk = image_chunk(C, M, n_classes, max(N, x_test.shape[0]), x.element_size())
+    elif isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
+        raise ValueError(f"chunk must be a positive number of images or 'auto', got {chunk!r}")
     losses = torch.empty(C, epochs + 1, dtype=dtype, device=device)
     for epoch in range(epochs + 1):
-        logits = _logits(views, *params)  # (C, M, M, N, k)
-        ce = F.cross_entropy(logits.flatten(0, 3), target[None, None].expand(C, M, M, -1).flatten(),
-                             reduction="none").view(C, M, M, -1).mean(-1)
-        per_net = (ce * weight).sum((1, 2))
-        losses[:, epoch] = per_net.detach()
+        if chunk >= N:  # one chunk: the plain full-batch step
+            logits = _logits(views, *params)  # (C, M, M, N, k)
+            ce = F.cross_entropy(logits.flatten(0, 3), target[None, None].expand(C, M, M, -1).flatten(),
+                                 reduction="none").view(C, M, M, -1).mean(-1)
+            per_net = (ce * weight).sum((1, 2))
+            losses[:, epoch] = per_net.detach()
+            if epoch == epochs:
+                break
+            gradient_step_(params, per_net, lr_v, losses[:, :epoch + 1], epoch)
+            continue
+        # Chunks of images: the mean over images is a sum of chunk sums / N, so are the loss and its gradient.
+        grads = [torch.zeros_like(p) for p in params]
+        per_net = torch.zeros(C, dtype=dtype, device=device)
+        for s in range(0, N, chunk):
+            logits = _logits(views[:, s:s + chunk], *params)
+            n_s = logits.shape[3]
+            ce = F.cross_entropy(logits.flatten(0, 3), target[None, None, :, s:s + chunk].expand(C, M, M, -1).flatten(),
+                                 reduction="none").view(C, M, M, n_s).sum(-1) / N
+            part = (ce * weight).sum((1, 2))
+            if epoch < epochs:
+                for g, d in zip(grads, torch.autograd.grad(part.sum(), params)):
+                    g += d
+            per_net += part.detach()
+        losses[:, epoch] = per_net
         if epoch == epochs:
             break
-        gradient_step_(params, per_net, lr_v, losses[:, :epoch + 1], epoch)
+        with torch.no_grad():
+            for p, g in zip(params, grads):
+                p.sub_(lr_v.view(-1, *([1] * (p.ndim - 1))) * g)
+        if (epoch + 1) % LOSS_CHECK_EVERY == 0:
+            check_losses(losses[:, :epoch + 1].T, "epoch")
     check_losses(losses.T, "epoch")
     with torch.no_grad():
-        tr = _errors(x, y, domains, *params)
-        te = _errors(x_test, y_test, domains, *params)
+        tr = _errors(x, y, domains, *params, chunk=chunk)
+        te = _errors(x_test, y_test, domains, *params, chunk=chunk)
     return RoutingResult(losses, tr, te)
