@@ -59,3 +59,14 @@ def test_no_trace_unless_asked(tmp_path):
 def test_profile_around_rejects_cells_that_are_not_code(tmp_path, index, match):
     with pytest.raises(ValueError, match=match):
         profile_around(_notebook("1"), index, tmp_path / "x")
+
+
+def test_peak_memory_reads_the_resident_set():
+    import resource
+
+    from repgeom.book.profiling import peak_memory
+
+    text = peak_memory("cpu")
+    mb = float(text.split(" MB")[0].replace(",", ""))
+    assert text.endswith("MB of host memory") and "GPU" not in text
+    assert abs(mb - resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024) <= 1  # Linux: kB
