@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from repgeom import data, stats  # noqa: E402
-from repgeom.book.claims import ClaimBoard  # noqa: E402
+from repgeom.book.claims import Check, ClaimBoard  # noqa: E402
 from repgeom.experiments.locality_prior import (  # noqa: E402
     clustering,
     findings,
@@ -27,6 +27,7 @@ from repgeom.experiments.locality_prior import (  # noqa: E402
     pruning,
     sweeps,
 )
+from repgeom.book import figure_standard  # noqa: E402
 from repgeom.measures.spatial import grid_distances  # noqa: E402
 
 TINY = dataclasses.replace(
@@ -79,6 +80,14 @@ def test_params_profiles():
     assert parameters.params("quick") is parameters.QUICK
     assert parameters.params("full") is parameters.FULL
     assert parameters.QUICK.side ** 2 == 49 and parameters.FULL.n_train == 60000
+    # the released run_mnist.py's setting (issue 19): SGD, lr 0.01, momentum 0.5, weight decay 0.01, batch 64
+    for p in (parameters.QUICK, parameters.FULL):
+        assert (p.optimizer, p.lr, p.momentum, p.weight_decay, p.batch_size) == ("sgd", 0.01, 0.5, 0.01, 64)
+    assert len(parameters.QUICK.seeds) >= findings.MIN_PAIRS
+    assert parameters.accuracy_floor(parameters.QUICK, "fashion_mnist") == 85.0
+    assert parameters.accuracy_floor(parameters.QUICK, "mnist") == 97.0
+    assert parameters.class_names("fashion_mnist", 10)[9] == "Ankle boot"
+    assert parameters.class_names("mnist", 10)[3] == "digit 3"
     with pytest.raises(ValueError, match="profile"):
         parameters.params("medium")
 
@@ -152,9 +161,11 @@ def test_clustering_over_pairs(pairs, setup):
     eff = clustering.pair_effects(cmp, TINY.seeds, seed=0)
     assert np.array_equal(eff.effects["output"], [cmp[s]["output"].diff for s in TINY.seeds], equal_nan=True)
     assert 0 <= eff.n_output_lower <= len(TINY.seeds)
-    oc = clustering.one_class(pairs, cmp, TINY.seeds, setup.y_maps, setup.num_classes)
-    assert oc.driver == int(np.argmax(oc.class_input)) and oc.class_table.shape == (2, setup.num_classes)
-    assert list(oc.per_pair["seed"]) == list(TINY.seeds)
+    names = parameters.class_names(setup.data_name, setup.num_classes)
+    oc = clustering.one_class(pairs, cmp, TINY.seeds, setup.y_maps, setup.num_classes, names)
+    assert oc.driver == int(np.argmax(oc.class_input)) and oc.class_table.shape == (setup.num_classes, 2)
+    assert oc.driver_name == names[oc.driver] and list(oc.class_table.index) == list(names)
+    assert list(oc.per_pair["seed pair"]) == list(TINY.seeds)
     kept = (setup.y_maps != oc.driver).sum().item()
     assert oc.without.n <= kept
 
@@ -179,6 +190,12 @@ def test_cost_and_weight_decay_sweeps_reuse_the_pairs(pairs, setup):
     assert list(decays.mean.index) == list(TINY.wd_sweep)
     own = decays.frame[decays.frame["weight decay"] == TINY.weight_decay]
     assert float(own["locality accuracy (%)"].iloc[0]) == pytest.approx(100 * pairs[0]["locality"].acc)
+    assert costs.n_seeds == 1
+    rms = sweeps.optimizer_variant(setup, pairs, 0)
+    assert len(rms) == 3 and rms["optimiser"].iloc[-1].startswith("RMSProp")
+    assert float(rms["test accuracy (%)"].iloc[1]) == pytest.approx(100 * pairs[0]["locality"].acc)
+    again = networks.trained(setup, "locality", 0, optimizer="rmsprop")
+    assert float(rms["test accuracy (%)"].iloc[-1]) == pytest.approx(100 * again.acc)
 
 
 def test_imagenet_reduced_path_and_table(env, tmp_path):
@@ -232,14 +249,25 @@ def test_figures_have_their_panels(pairs, setup):
                              "accuracy (%)": [50.0, 52.0, 49.0, 51.0], "mean length": [2.0, 1.5, 1.8, 1.2]})
     figs = [
         (plots.prior_figure(prior.example_priors(7)), 10),  # five panels with colour bars
-        (plots.class_maps_figure(pairs[0], "lp_output", setup.y_maps, setup.num_classes, 7), 4 * setup.num_classes),
+        (plots.class_maps_figure(pairs[0], "lp_output", setup.y_maps,
+                                 parameters.class_names("fashion_mnist", setup.num_classes), 7), 8),
         (plots.seed_effects_figure(cmp, eff.ci, TINY.seeds), 2),
-        (plots.costs_figure(costs, wd), 4),  # with the twin axis
+        (plots.costs_figure(costs, wd), 4),  # one y axis per panel: no twin axis
         (plots.pruning_figure(prune_df), 2),
     ]
     for fig, n_axes in figs:
         assert len(fig.axes) == n_axes
+        figure_standard.check(fig)
         plt.close(fig)
+
+
+def test_class_mosaic_places_each_tile():
+    maps = np.arange(10 * 4, dtype=float).reshape(10, 4)
+    m = plots.class_mosaic(maps, 2, per_row=5, gap=3)
+    assert m.shape == (2 * (3 + 2), 5 * 3 - 1)
+    r, k = divmod(7, 5)
+    np.testing.assert_array_equal(m[r * 5 + 3:r * 5 + 5, k * 3:k * 3 + 2], maps[7].reshape(2, 2))
+    assert np.isnan(m[:3]).all() and np.isnan(m[:, 2]).all()
 
 
 # --- claim evaluations ---------------------------------------------------------------------------------------------
@@ -255,51 +283,75 @@ def _cmp(diff, p, t=-3.0):
     return {"input": c, "output": c}
 
 
+MET = Check(networks.floor_name(85.0), True, "all above")
+LOW = Check(networks.floor_name(85.0), False, "41 %")
+
+
 def _verdict(finding):
-    board = ClaimBoard("locality_prior", "quick")
-    return board.record(finding.claim, finding.ours, finding.holds, partly=finding.partly, note=finding.note).verdict
+    return finding.record(ClaimBoard("locality_prior", "quick")).verdict
+
+
+def test_floor_check():
+    acc = _acc([86.0, 90.0], [85.5, 88.0])
+    assert acc.lowest == 85.5 and acc.floor_check(85.0).met and not acc.floor_check(86.0).met
+    assert acc.floor_check(85.0).what == networks.floor_name(85.0)
 
 
 def test_accuracy_and_clustering_verdicts():
     close, far = _acc([90.0, 91.0], [90.5, 90.0]), _acc([35.0, 38.0], [50.0, 52.0])
-    assert _verdict(findings.accuracy_close(close, 2)) == "reproduced"
-    f = findings.accuracy_close(far, 2)
-    assert _verdict(f) == "not reproduced" and f.note.startswith("quick profile")
-    ci = {"output": stats.Interval(-0.5, -1.0, 0.1, 0.95), "input": stats.Interval(0.0, -1.0, 1.0, 0.95)}
-    eff = clustering.PairEffects({}, ci, 1)
-    all_lower = {0: _cmp(-0.5, 0.001), 1: _cmp(-0.2, 0.01)}
-    mixed = {0: _cmp(-0.5, 0.001), 1: _cmp(0.1, 0.5)}
-    assert _verdict(findings.output_clustered(all_lower, eff, (0, 1), close)) == "reproduced"
-    assert _verdict(findings.output_clustered(mixed, eff, (0, 1), close)) == "partly"
+    assert _verdict(findings.accuracy_close(close, 2, MET)) == "reproduced"
+    assert _verdict(findings.accuracy_close(far, 2, MET)) == "not reproduced"
+    assert _verdict(findings.accuracy_close(close, 2, LOW)) == "inconclusive"  # below the floor
+    below = {"output": stats.Interval(-0.5, -1.0, -0.1, 0.95), "input": stats.Interval(0.0, -1.0, 1.0, 0.95)}
+    spans = {"output": stats.Interval(-0.5, -1.0, 0.1, 0.95), "input": stats.Interval(0.0, -1.0, 1.0, 0.95)}
+    seeds = tuple(range(5))
+    cmp = {s: _cmp(-0.5, 0.001) for s in seeds}
+    assert _verdict(findings.output_clustered(cmp, clustering.PairEffects({}, below, 5), seeds, close, MET)) \
+        == "reproduced"
+    assert _verdict(findings.output_clustered(cmp, clustering.PairEffects({}, spans, 2), seeds, close, MET)) \
+        == "partly"
+    assert _verdict(findings.output_clustered(cmp, clustering.PairEffects({}, below, 5), seeds, close, LOW)) \
+        == "inconclusive"
+    few = {0: cmp[0], 1: cmp[1]}  # fewer than MIN_PAIRS pairs: the distribution cannot be read
+    assert _verdict(findings.output_clustered(few, clustering.PairEffects({}, below, 2), (0, 1), close, MET)) \
+        == "inconclusive"
     up = {0: _cmp(0.5, 1e-4, t=4.0)}
-    oc_ns = clustering.OneClass(np.zeros(2), 1, _cmp(0.1, 0.3, t=1.0)["input"], pd.DataFrame(), pd.DataFrame())
+    oc_ns = clustering.OneClass(np.zeros(2), 1, _cmp(0.1, 0.3, t=1.0)["input"], pd.DataFrame(), pd.DataFrame(),
+                                ("T-shirt", "Trouser"))
     oc_sig = dataclasses.replace(oc_ns, without=_cmp(0.4, 1e-3, t=3.5)["input"])
-    assert _verdict(findings.input_one_class(up, oc_ns, (0,))) == "reproduced"
-    assert _verdict(findings.input_one_class(up, oc_sig, (0,))) == "partly"
+    f = findings.input_one_class(up, oc_ns, (0,), MET)
+    assert _verdict(f) == "reproduced" and "without Trouser" in f.ours
+    assert _verdict(findings.input_one_class(up, oc_sig, (0,), MET)) == "partly"
+    assert _verdict(findings.input_one_class(up, oc_ns, (0,), LOW)) == "inconclusive"
 
 
 def test_cost_decay_imagenet_and_pruning_verdicts():
-    acc = _acc([90.0, 91.0], [90.5, 90.0])
     mean = pd.DataFrame({"accuracy (%)": [90.5, 90.0, 80.0], "control accuracy (%)": [90.0] * 3,
                          "output var diff": [-0.01, -0.3, -0.5]}, index=["sqrt", "linear", "quadratic"])
-    costs = sweeps.CostSweep(pd.DataFrame(), mean)
-    assert _verdict(findings.quadratic_hurts(costs, acc)) == "reproduced"
-    assert _verdict(findings.sqrt_no_change(costs, acc)) == "reproduced"
-    flat = sweeps.CostSweep(pd.DataFrame(), mean.assign(**{"accuracy (%)": [90.0, 90.0, 90.0]}))
-    assert _verdict(findings.quadratic_hurts(flat, acc)) == "not reproduced"
+    costs = sweeps.CostSweep(pd.DataFrame({"seed": [0, 0, 0]}), mean)
+    assert _verdict(findings.quadratic_hurts(costs, MET)) == "reproduced"
+    assert _verdict(findings.sqrt_no_change(costs, MET)) == "reproduced"
+    assert _verdict(findings.quadratic_hurts(costs, LOW)) == "inconclusive"
+    flat = sweeps.CostSweep(costs.frame, mean.assign(**{"accuracy (%)": [90.0, 90.0, 90.0]}))
+    assert _verdict(findings.quadratic_hurts(flat, MET)) == "not reproduced"
     frame = pd.DataFrame({"seed": [0, 0, 0], "weight decay": [0.001, 0.01, 0.1],
                           "locality accuracy (%)": [90.0, 90.0, 50.0], "output var diff": [0.01, -0.2, 0.0],
                           "output p": [0.6, 0.01, 0.9]})
     decays = sweeps.WeightDecaySweep(frame, frame.set_index("weight decay").drop(columns="seed"))
     p = dataclasses.replace(TINY, wd_sweep=(0.001, 0.01, 0.1))
-    assert _verdict(findings.weight_decay(decays, p, acc)) == "reproduced"
+    f = findings.weight_decay(decays, p, MET)
+    assert _verdict(f) == "reproduced" and "50.0 % at weight decay 0.1 vs 90.0 % at 0.01" in f.ours
+    assert _verdict(findings.weight_decay(decays, p, LOW)) == "inconclusive"
     assert _verdict(findings.imagenet_clustered(imagenet.ImagenetComparison(pd.DataFrame(), False))) == "not run"
     rows = pd.DataFrame([{"source": "ours: ImageNet (torchrun job)", "layer": layer, "locality var": 600.0,
                           "control var": 650.0, "t": -10.0, "p": 1e-10, "images": 1000.0}
                          for layer in ("LP input", "LP output")])
     assert _verdict(findings.imagenet_clustered(imagenet.ImagenetComparison(rows, True))) == "reproduced"
     cheap = pruning.PruneSummary({"control": 0.5, "locality": 0.2}, {}, {})
+    both = pruning.PruneSummary({"control": 0.0, "locality": 0.0}, {}, {})  # the control is as cheap: vacuous
     dear = pruning.PruneSummary({"control": 0.5, "locality": 3.0}, {}, {})
-    assert _verdict(findings.prune_cheap(cheap)) == "reproduced"
-    assert _verdict(findings.prune_cheap(dear)) == "not reproduced"
-    assert findings.prune_cheap(cheap).claim.assert_at == ("quick", "full")
+    assert _verdict(findings.prune_cheap(cheap, MET)) == "reproduced"
+    assert _verdict(findings.prune_cheap(both, MET)) == "inconclusive"
+    assert _verdict(findings.prune_cheap(cheap, LOW)) == "inconclusive"
+    assert _verdict(findings.prune_cheap(dear, MET)) == "not reproduced"
+    assert findings.prune_cheap(cheap, MET).claim.assert_at == ("full",)

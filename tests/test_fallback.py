@@ -112,11 +112,13 @@ def test_locality_prior_on_the_digits(fallback, tmp_path):
     assert not inet.done and inet.frame["images"].iloc[2:].notna().all()
 
     board = _board("locality_prior", [tr.provenance, te.provenance, alex.provenance])
-    for finding in [findings.accuracy_close(acc, n_pairs=len(p.seeds)), findings.output_clustered(cmp, effects,
-                    p.seeds, acc), findings.input_one_class(cmp, one, p.seeds), findings.quadratic_hurts(costs, acc),
-                    findings.sqrt_no_change(costs, acc), findings.weight_decay(decays, p, acc),
-                    findings.imagenet_clustered(inet), findings.prune_cheap(pruned)]:
-        board.record(finding.claim, finding.ours, finding.holds, partly=finding.partly, note=finding.note)
+    floor = acc.floor_check(parameters.accuracy_floor(p, "sklearn_digits"))
+    for finding in [findings.accuracy_close(acc, len(p.seeds), floor), findings.output_clustered(cmp, effects,
+                    p.seeds, acc, floor), findings.input_one_class(cmp, one, p.seeds, floor),
+                    findings.quadratic_hurts(costs, floor), findings.sqrt_no_change(costs, floor),
+                    findings.weight_decay(decays, p, floor), findings.imagenet_clustered(inet),
+                    findings.prune_cheap(pruned, floor)]:
+        finding.record(board)
     _not_asserted(board)
     assert {o.claim.id: o.verdict for o in board.outcomes}["imagenet-clustered"] == "not run"
 

@@ -19,10 +19,18 @@ def _np_grid(rows: int, cols: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("side", [1, 2, 7])
-@pytest.mark.parametrize("cost,fn", [("linear", lambda d: d), ("sqrt", np.sqrt), ("quadratic", np.square)])
+@pytest.mark.parametrize("cost,fn", [
+    # the released layer: prior = 1 / weight_fn(1 + d)
+    ("linear", lambda d: 1.0 / (1.0 + d)),
+    ("sqrt", lambda d: 1.0 / np.sqrt(1.0 + d)),
+    ("quadratic", lambda d: 1.0 / (1.0 + d) ** 2),
+    # the two other forms, under their own names
+    ("root-distance", lambda d: 1.0 / (1.0 + np.sqrt(d))),
+    ("squared-distance", lambda d: 1.0 / (1.0 + d ** 2)),
+])
 def test_grid_prior_matches_cdist(side, cost, fn):
     d = cdist(_np_grid(side, side), _np_grid(side, side))
-    expected = 1.0 / (1.0 + fn(d))
+    expected = fn(d)
     got = locality_prior.grid_prior(side, cost, dtype=torch.float64).numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
@@ -33,7 +41,7 @@ def test_rectangular_grid_prior_and_distances_match_cdist(shape, normalize):
     """The offset-table construction (same input and output grid) on grids with rows != cols."""
     d = cdist(_np_grid(*shape), _np_grid(*shape))
     np.testing.assert_allclose(spatial.grid_distances(shape).numpy(), d, rtol=1e-12, atol=1e-12)
-    expected = 1.0 / (1.0 + np.sqrt(d))
+    expected = 1.0 / np.sqrt(1.0 + d)
     if normalize:
         expected = expected * (expected.shape[1] / expected.sum(1, keepdims=True))
     got = locality_prior.grid_prior(shape, "sqrt", normalize, dtype=torch.float64).numpy()

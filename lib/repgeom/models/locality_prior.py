@@ -2,9 +2,12 @@
 
 Neurons of a layer sit on a grid (:mod:`repgeom.measures.spatial`). A
 connection from input neuron ``i`` to output neuron ``j`` transmits the
-fraction ``P_ji = 1 / (1 + c(d_ji))`` of its signal, where
-``d_ji = ||r_j - r_i||_2`` and ``c`` is the cost of distance (``d``,
-``sqrt(d)`` or ``d**2``). :class:`LocalityPriorLinear` multiplies its weights by
+fraction ``P_ji = 1 / w(1 + d_ji)`` of its signal, where
+``d_ji = ||r_j - r_i||_2`` and ``w`` is the cost function, as the released
+layer builds it (``prior = 1 / weight_fn(1 + d)``): ``"linear"`` ``1 / (1 + d)``,
+``"sqrt"`` ``1 / sqrt(1 + d)``, ``"quadratic"`` ``1 / (1 + d)**2``. Two other
+forms, ``1 / (1 + sqrt d)`` (``"root-distance"``) and ``1 / (1 + d**2)``
+(``"squared-distance"``), are kept under their own names. :class:`LocalityPriorLinear` multiplies its weights by
 this fixed prior, ``y = (W * P) x + b`` (the released layer; the README's
 ``P .* (Wx + b)`` does not type-check). With weight decay on ``W``, long
 connections then cost more weight for the same effect. :func:`prune_mask`
@@ -31,21 +34,23 @@ from repgeom.measures.spatial import (
     square_side,
 )
 
-Cost = Literal["linear", "sqrt", "quadratic"]
+Cost = Literal["linear", "sqrt", "quadratic", "root-distance", "squared-distance"]
 
 
-COSTS: tuple[str, ...] = ("linear", "sqrt", "quadratic")
+#: The cost functions: the released code's three (``1 / w(1 + d)``) and two others.
+COSTS: tuple[str, ...] = ("linear", "sqrt", "quadratic", "root-distance", "squared-distance")
 
 
 def prior_from_distances(distances: torch.Tensor, cost: Cost = "linear", normalize: bool = False) -> torch.Tensor:
-    """The transmitted fraction ``1 / (1 + c(d))`` for a matrix of distances.
+    """The transmitted fraction for a matrix of distances.
 
     Parameters
     ----------
     distances : torch.Tensor, shape (..., K_out, K_in)
         Non-negative distances.
-    cost : {"linear", "sqrt", "quadratic"}
-        ``c(d) = d``, ``sqrt(d)`` or ``d**2``.
+    cost : {"linear", "sqrt", "quadratic", "root-distance", "squared-distance"}
+        ``1 / (1 + d)``, ``1 / sqrt(1 + d)``, ``1 / (1 + d)**2`` (the released
+        layer's ``1 / weight_fn(1 + d)``), ``1 / (1 + sqrt d)`` or ``1 / (1 + d**2)``.
     normalize : bool
         Rescale each output neuron's row so its inputs sum to ``K_in`` (the
         README's "total input unchanged"; the released code left it off).
@@ -67,8 +72,12 @@ def prior_from_distances(distances: torch.Tensor, cost: Cost = "linear", normali
 def _prior(distances: torch.Tensor, cost: str, normalize: bool) -> torch.Tensor:
     if cost == "linear":
         prior = distances + 1.0
+    elif cost == "sqrt":
+        prior = (distances + 1.0).sqrt_()
+    elif cost == "quadratic":
+        prior = (distances + 1.0).pow_(2)
     else:
-        prior = distances.sqrt() if cost == "sqrt" else distances.pow(2)
+        prior = distances.sqrt() if cost == "root-distance" else distances.pow(2)
         prior.add_(1.0)
     prior.reciprocal_()
     return _prior_rows_normalized(prior) if normalize else prior
@@ -88,8 +97,9 @@ def grid_prior(side: Grid, cost: Cost = "linear", normalize: bool = False, *, ou
     side : int or (rows, cols)
         Input grid: ``side`` x ``side`` neurons, or a rectangular shape
         (``(1, 7)`` is the README's 1-D 7-neuron example).
-    cost : {"linear", "sqrt", "quadratic"}
-        Cost of distance: ``P = 1 / (1 + d)``, ``1 / (1 + sqrt d)``, ``1 / (1 + d**2)``.
+    cost : {"linear", "sqrt", "quadratic", "root-distance", "squared-distance"}
+        ``P = 1 / (1 + d)``, ``1 / sqrt(1 + d)``, ``1 / (1 + d)**2`` (the
+        released code's), ``1 / (1 + sqrt d)`` or ``1 / (1 + d**2)``.
     normalize : bool
         Rescale rows to sum to ``K_in`` (see :func:`prior_from_distances`).
     out_side : int or (rows, cols), optional
@@ -127,7 +137,8 @@ class LocalityPriorLinear(nn.Linear):
         Grids of the input and output neurons; default square grids of
         ``sqrt(in_features)`` and ``sqrt(out_features)`` (an error if those are
         not perfect squares).
-    cost : {"linear", "sqrt", "quadratic"}
+    cost : {"linear", "sqrt", "quadratic", "root-distance", "squared-distance"}
+        See :func:`grid_prior`.
     normalize : bool
     """
 

@@ -143,6 +143,8 @@ class OneClass:
         First pair: the per-class differences of LP input and output (rows), classes as columns.
     per_pair : pandas.DataFrame
         Every pair: ``seed, t (all), p (all), driver, t (without), p (without)``.
+    names : tuple of str
+        Class names (``names[c]`` of class ``c``); empty: "class c".
     """
 
     class_input: np.ndarray
@@ -150,10 +152,16 @@ class OneClass:
     without: Comparison
     class_table: pd.DataFrame
     per_pair: pd.DataFrame
+    names: tuple[str, ...] = ()
+
+    @property
+    def driver_name(self) -> str:
+        """The name of the class that drives the first pair's LP-input difference."""
+        return self.names[self.driver] if self.names else f"class {self.driver}"
 
 
 def one_class(pairs: Pairs, cmp: Comparisons, seeds: Sequence[int], labels: torch.Tensor,
-              num_classes: int) -> OneClass:
+              num_classes: int, names: Sequence[str] = ()) -> OneClass:
     """Find the class driving a higher LP-input variance and repeat the test without it.
 
     Parameters
@@ -164,23 +172,28 @@ def one_class(pairs: Pairs, cmp: Comparisons, seeds: Sequence[int], labels: torc
         The first is the pair analysed in detail.
     labels : torch.Tensor, shape (n_maps,)
     num_classes : int
+    names : sequence of str, optional
+        Class names for the tables (default "class c").
 
     Returns
     -------
     OneClass
     """
+    names = tuple(names)
+    label = (lambda c: names[c]) if names else (lambda c: f"class {c}")
     first = pairs[seeds[0]]
     class_in = by_class(first, "input", labels, num_classes)
     driver = int(np.argmax(class_in))
     without = compare(first["locality"], first["control"], "input", mask=labels != driver)
-    class_tbl = pd.DataFrame({"class": range(num_classes), "mean var diff, LP input": class_in,
-                              "mean var diff, LP output": by_class(first, "output", labels, num_classes)}
-                             ).set_index("class").round(3).T
+    class_tbl = pd.DataFrame({"class": [label(c) for c in range(num_classes)],
+                              "LP input: locality − control": class_in,
+                              "LP output: locality − control": by_class(first, "output", labels, num_classes)}
+                             ).set_index("class").round(3)
     rows = []
     for s in seeds:
         ci_ = by_class(pairs[s], "input", labels, num_classes)
         drv = int(np.argmax(ci_))
         w = compare(pairs[s]["locality"], pairs[s]["control"], "input", mask=labels != drv)
-        rows.append({"seed": s, "t (all)": cmp[s]["input"].t, "p (all)": cmp[s]["input"].p, "driver": drv,
-                     "t (without)": w.t, "p (without)": w.p})
-    return OneClass(class_in, driver, without, class_tbl, pd.DataFrame(rows))
+        rows.append({"seed pair": s, "t (all classes)": cmp[s]["input"].t, "p (all classes)": cmp[s]["input"].p,
+                     "driving class": label(drv), "t (without it)": w.t, "p (without it)": w.p})
+    return OneClass(class_in, driver, without, class_tbl, pd.DataFrame(rows), names)

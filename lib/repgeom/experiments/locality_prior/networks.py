@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from repgeom import stats, training
+from repgeom.book.claims import Check
 from repgeom.data import ImageData
 from repgeom.measures.spatial import spatial_variance
 from repgeom.models.locality_nets import LeNetLP, collect_activations, train_lenet
@@ -24,7 +25,7 @@ from repgeom.models.locality_prior import Cost
 from .parameters import Params
 
 __all__ = ["LeNetSetup", "Measured", "Comparison", "Pairs", "train_network", "measure", "trained", "compare",
-           "train_pairs", "AccuracySummary", "accuracy_summary"]
+           "train_pairs", "AccuracySummary", "accuracy_summary", "floor_name"]
 
 ARMS = ("control", "locality")
 
@@ -149,7 +150,7 @@ Pairs = dict[int, dict[str, Measured]]
 
 
 def train_network(setup: LeNetSetup, arm: str, seed: int, cost: Cost = "linear", normalize: bool = False,
-                  wd: float | None = None) -> LeNetLP:
+                  wd: float | None = None, optimizer: str | None = None) -> LeNetLP:
     """Train (or reload from the checkpoint) one network of a pair.
 
     Parameters
@@ -157,12 +158,14 @@ def train_network(setup: LeNetSetup, arm: str, seed: int, cost: Cost = "linear",
     setup : LeNetSetup
     arm : {"control", "locality"}
     seed : int
-    cost : {"linear", "sqrt", "quadratic"}
-        Cost of distance of the locality arm's prior.
+    cost : {"linear", "sqrt", "quadratic", "root-distance", "squared-distance"}
+        Cost function of the locality arm's prior (:func:`repgeom.models.locality_prior.grid_prior`).
     normalize : bool
         Row-normalised prior.
     wd : float, optional
         Weight decay; default ``setup.params.weight_decay``.
+    optimizer : {"sgd", "rmsprop"}, optional
+        Default ``setup.params.optimizer``; same lr and momentum either way.
 
     Returns
     -------
@@ -171,9 +174,11 @@ def train_network(setup: LeNetSetup, arm: str, seed: int, cost: Cost = "linear",
     """
     p = setup.params
     wd = p.weight_decay if wd is None else wd
-    tag = f"{arm}-{cost}{'-norm' if normalize else ''}-wd{wd:g}-s{seed}-n{p.n_train}-e{p.epochs}-{setup.data_name}"
+    opt = p.optimizer if optimizer is None else optimizer
+    tag = (f"{arm}-{cost}{'-norm' if normalize else ''}-wd{wd:g}-{opt}-lr{p.lr:g}-m{p.momentum:g}-s{seed}"
+           f"-n{p.n_train}-e{p.epochs}-b{p.batch_size}-{setup.data_name}")
     return train_lenet(arm, seed, setup.x_train, setup.y_train, epochs=p.epochs, batch_size=p.batch_size,
-                       optimizer=p.optimizer, lr=p.lr, momentum=p.momentum, weight_decay=wd, cost=cost,
+                       optimizer=opt, lr=p.lr, momentum=p.momentum, weight_decay=wd, cost=cost,
                        normalize=normalize, num_classes=setup.num_classes, device=setup.device,
                        checkpoint=setup.checkpoints / f"{tag}.pt")
 
@@ -217,7 +222,7 @@ def trained(setup: LeNetSetup, arm: str, seed: int, **prior: Any) -> Measured:
     arm : {"control", "locality"}
     seed : int
     **prior
-        ``cost``, ``normalize`` and ``wd`` of :func:`train_network`.
+        ``cost``, ``normalize``, ``wd`` and ``optimizer`` of :func:`train_network`.
 
     Returns
     -------
@@ -299,6 +304,42 @@ class AccuracySummary:
     control: np.ndarray
     locality: np.ndarray
     gap: float
+
+    @property
+    def lowest(self) -> float:
+        """The lowest test accuracy (%) of any network of the pairs."""
+        return float(min(self.control.min(), self.locality.min()))
+
+    def floor_check(self, floor: float) -> Check:
+        """The precondition "every LeNet of the pairs at or above ``floor`` % test accuracy".
+
+        Parameters
+        ----------
+        floor : float
+            In percent (:func:`~.parameters.accuracy_floor`).
+
+        Returns
+        -------
+        repgeom.book.claims.Check
+        """
+        return Check(floor_name(floor), self.lowest >= floor,
+                     f"control {self.control.min():.1f} to {self.control.max():.1f} %, locality "
+                     f"{self.locality.min():.1f} to {self.locality.max():.1f} %")
+
+
+def floor_name(floor: float) -> str:
+    """The name of the accuracy-floor precondition.
+
+    Parameters
+    ----------
+    floor : float
+        In percent.
+
+    Returns
+    -------
+    str
+    """
+    return f"every LeNet at or above {floor:.0f} % test accuracy"
 
 
 def accuracy_summary(pairs: Pairs) -> AccuracySummary:

@@ -9,11 +9,14 @@ from repgeom import training
 
 from .networks import LeNetSetup, Pairs, compare, trained
 
-__all__ = ["cost_variants", "CostSweep", "cost_sweep", "WeightDecaySweep", "weight_decay_sweep"]
+__all__ = ["cost_variants", "CostSweep", "cost_sweep", "WeightDecaySweep", "weight_decay_sweep",
+           "optimizer_variant"]
 
 
 def cost_variants(normalized_variant: bool) -> list[tuple[str, bool]]:
     """The (cost, row-normalised) variants of the cost comparison, in training order.
+
+    The costs are the released code's: ``1 / sqrt(1 + d)``, ``1 / (1 + d)``, ``1 / (1 + d)**2``.
 
     Parameters
     ----------
@@ -47,6 +50,11 @@ class CostSweep:
     def accuracy(self) -> pd.Series:
         """Mean test accuracy (%) of each variant."""
         return self.mean["accuracy (%)"]
+
+    @property
+    def n_seeds(self) -> int:
+        """Seeds the comparison was trained for."""
+        return int(self.frame["seed"].nunique())
 
     @property
     def control_accuracy(self) -> float:
@@ -132,3 +140,31 @@ def weight_decay_sweep(setup: LeNetSetup, pairs: Pairs) -> WeightDecaySweep:
     wd_df = pd.DataFrame(wd_rows)
     wd_mean = wd_df.groupby("weight decay").mean(numeric_only=True).drop(columns="seed")
     return WeightDecaySweep(wd_df, wd_mean)
+
+
+def optimizer_variant(setup: LeNetSetup, pairs: Pairs, seed: int) -> pd.DataFrame:
+    """The README table's RMSProp setting (same lr, momentum and weight decay) next to the SGD network.
+
+    Trains the locality arm of ``seed`` with ``torch.optim.RMSprop`` and sets
+    it beside the same seed's SGD networks of ``pairs``.
+
+    Parameters
+    ----------
+    setup : LeNetSetup
+    pairs : Pairs
+        Must hold ``seed``.
+    seed : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows: optimiser and arm; columns ``optimiser, network, test accuracy (%)``.
+    """
+    p = setup.params
+    rms = trained(setup, "locality", seed, optimizer="rmsprop")
+    setting = f"lr {p.lr:g}, momentum {p.momentum:g}, weight decay {p.weight_decay:g}"
+    rows = [{"optimiser": f"{p.optimizer.upper()} (released script), {setting}", "network": f"{arm}, seed {seed}",
+             "test accuracy (%)": 100 * pairs[seed][arm].acc} for arm in ("control", "locality")]
+    rows.append({"optimiser": f"RMSProp (README table), {setting}", "network": f"locality, seed {seed}",
+                 "test accuracy (%)": 100 * rms.acc})
+    return pd.DataFrame(rows)
