@@ -59,15 +59,28 @@ def stand_in():
 def test_params_by_profile():
     assert parameters.params("quick") is parameters.QUICK
     assert parameters.params("full") is parameters.FULL
-    assert parameters.QUICK.untrained_seeds == (0,) and len(parameters.FULL.untrained_seeds) == 5
+    assert parameters.QUICK.untrained_seeds == (0, 1) and len(parameters.FULL.untrained_seeds) == 5
     with pytest.raises(ValueError, match="profile"):
         parameters.params("medium")
 
 
 def test_steps_per_epoch_rounds_up():
-    assert parameters.steps_per_epoch(parameters.QUICK) == 24  # 768 / 32
-    assert parameters.steps_per_epoch(TINY) == 2  # 12 / 8, last batch short
-    assert parameters.steps_per_epoch(dataclasses.replace(TINY, n_train=16)) == 2
+    assert parameters.steps_per_epoch(parameters.QUICK) == 5  # 5120 images in 8 intervals of 128-image batches
+    assert parameters.total_steps(parameters.QUICK) == 40
+    assert parameters.interval_size(TINY) == 6 and parameters.steps_per_epoch(TINY) == 1  # 12 images, 2 intervals
+    assert parameters.steps_per_epoch(dataclasses.replace(TINY, n_train=18)) == 2  # 9 per interval, last batch short
+    assert parameters.steps_per_epoch(TINY, epochs=1) == 2 and parameters.total_steps(TINY, epochs=1) == 2
+
+
+def test_params_table_labels_every_field():
+    import dataclasses as dc
+    assert {f.name for f in dc.fields(parameters.Params)} == set(parameters.LABELS)
+
+
+def test_one_cycle_lr_warms_up_and_decays():
+    lrs = [networks.one_cycle_lr(s, 8, 1.0, 0.25) for s in range(9)]
+    assert lrs[0] == pytest.approx(0.5) and lrs[1] == pytest.approx(1.0)  # 2 warm-up steps
+    assert all(a >= b for a, b in zip(lrs[1:], lrs[2:])) and lrs[8] == pytest.approx(0.0)
 
 
 # --- networks ---------------------------------------------------------------------------------------------
@@ -164,7 +177,9 @@ def test_conv_as_matmul_matches_the_convolution(narrow):
     assert check.rel_err < 1e-5 and check.max_abs_err == pytest.approx(check.rel_err * float(
         check.conv_output.abs().max()))
     fig = figures.matmul_figure(check)
-    assert len(fig.axes) == 3 and fig.axes[2].get_title().startswith("(c) all 128 outputs")
+    assert len(fig.axes) == 4 and fig.axes[2].get_title().startswith("(c) all 128 outputs")  # and the colour bar
+    from repgeom.book import figure_standard
+    assert figure_standard.problems(fig) == []
     plt.close(fig)
 
 
@@ -177,11 +192,15 @@ def _pairs(kind_k_full):
 def test_size_summary_and_kept_share():
     w = _pairs([("direct", 2, 4), ("direct", 4, 8), ("branching", 1, 4)])
     a = _pairs([("direct", 3, 4)])
-    summary = measurements.size_summary(w, a)
-    assert summary.loc[("weight", "direct"), "pairs"] == 2
-    assert summary.loc[("weight", "direct"), "mean_k_over_full"] == pytest.approx(0.5)
-    assert summary.loc[("weight", "branching"), "share_clean"] == 0.0
-    assert summary.loc[("activation", "direct"), "mean_k_over_full"] == pytest.approx(0.75)
+    summary = measurements.size_summary(w, a).set_index(["analysis", "connection"])
+    share, clean = measurements.SIZE_COLUMNS["frac"], measurements.SIZE_COLUMNS["clean"]
+    assert summary.loc[("weight to weight", "direct"), "pairs"] == 2
+    assert summary.loc[("weight to weight", "direct"), share] == pytest.approx(0.5)
+    assert summary.loc[("weight to weight", "branching"), clean] == 0.0
+    assert summary.loc[("activation to weight", "direct"), share] == pytest.approx(0.75)
+    words = measurements.pairs_in_words(w)
+    assert set(words.columns) <= set(measurements.PAIR_COLUMNS.values()) and "connection" in words.columns
+    assert set(words["every angle above the threshold"]) <= {"yes", "no"}
     kept = measurements.kept_share(w)
     assert kept.dims == pytest.approx((0.5 + 0.5 + 0.25) / 3) and kept.variance == pytest.approx(0.6)
 
@@ -199,8 +218,11 @@ def test_training_curve_reuses_measured_end_points():
     w_res = [_result(kind, 0, {"trained": [10.0, 20.0], "untrained-0": [40.0, 50.0]}) for kind in KINDS]
     curve = measurements.training_curve(["start.pt", "end.pt"], w_res, [r.connection for r in w_res],
                                         "untrained-0", TINY, 10, CPU)
-    assert len(curve) == 2 * len(KINDS) and list(curve.columns) == ["epoch", "step", "kind", "mean_deg"]
+    assert len(curve) == 2 * len(KINDS)
+    assert list(curve.columns) == ["epoch", "step", "kind", "mean_deg", "baseline_deg", "excess_deg"]
     assert curve[curve.epoch == 0].mean_deg.tolist() == pytest.approx([45.0] * 5)
+    assert (curve.excess_deg == curve.mean_deg - curve.baseline_deg).all()
+    assert ((curve.baseline_deg > 20) & (curve.baseline_deg < 90)).all()  # random 2-dim subspaces of R^8
     assert curve[curve.epoch == 1].mean_deg.tolist() == pytest.approx([15.0] * 5)
     assert curve[curve.epoch == 1].step.unique().tolist() == [parameters.steps_per_epoch(TINY)]
     assert measurements.curve_drop(curve, "direct", 1) == pytest.approx(30.0)
@@ -217,8 +239,32 @@ def test_training_curve_measures_snapshots(narrow, stand_in, tmp_path):
     assert measured.mean_deg.to_numpy() == pytest.approx(reused.mean_deg.to_numpy(), abs=1e-9)
     assert ((measured.mean_deg > 0) & (measured.mean_deg <= 90)).all()
     fig = figures.training_figure(measured, own.history.column("loss"), parameters.steps_per_epoch(TINY))
-    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == len(KINDS)
+    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == len(KINDS) + 1  # and the zero line
     plt.close(fig)
+
+
+def test_weight_movement_is_zero_without_training(narrow):
+    nets = networks.untrained_resnets("resnet50", (0, 1), 10, CPU)
+    nets["same"] = networks.untrained_resnets("resnet50", (0,), 10, CPU)["untrained-0"]
+    spaces = align.WeightSpaces(nets)
+    names = ["layer1.0.conv1", "layer1.0.conv2", "layer2.0.downsample.0"]
+    still = measurements.weight_movement(spaces, "untrained-0", "same", names, baseline_angles=32)
+    assert still.mean_deg == pytest.approx(0.0, abs=1e-6) and list(still.table.conv) == names
+    other = measurements.weight_movement(spaces, "untrained-0", "untrained-1", names, baseline_angles=64)
+    # two independent initialisations are as far apart as random subspaces
+    assert other.mean_deg > 20 and other.mean_deg == pytest.approx(other.random_deg, abs=10.0)
+
+
+def test_activation_positions_and_exclusion(narrow):
+    net = networks.untrained_resnets("resnet50", (0,), 10, CPU)["untrained-0"]
+    conns = rc.resnet_connections(net, "activation")
+    pos = measurements.activation_positions(net, torch.zeros(1, 3, 32, 32), conns)
+    by_block = {c.block: pos[c] for c in conns if c.kind == "direct"}
+    assert by_block["layer1.0"] == 64 and by_block["layer4.0"] == 1  # 8x8 after the stem, 1x1 in the last stage
+    kept, excluded = measurements.split_by_positions(conns, pos, 16)
+    assert all(pos[c] >= 16 for c in kept) and len(kept) < len(conns)
+    assert "layer4.0" in set(excluded.block) and "layer1.0" not in set(excluded.block)
+    assert list(excluded.columns) == ["block", "positions per image"]
 
 
 def test_resnet18_alignment_is_deterministic(narrow, stand_in, tmp_path, monkeypatch):
@@ -243,7 +289,7 @@ def _table(n_blocks=4, trained=30.0, untrained=40.0, pvalue=1e-4):
     rows = []
     for kind in KINDS:
         for b in range(n_blocks):
-            rows.append({"kind": kind, "block_index": b, "trained_deg": trained, "untrained_deg": untrained,
+            rows.append({"kind": kind, "block_index": b, "stage": b + 1, "trained_deg": trained, "untrained_deg": untrained,
                          "untrained_lo_deg": untrained - 1, "untrained_hi_deg": untrained + 1,
                          "baseline_deg": untrained, "pvalue": pvalue})
     return pd.DataFrame(rows)
@@ -251,14 +297,21 @@ def _table(n_blocks=4, trained=30.0, untrained=40.0, pvalue=1e-4):
 
 def test_alignment_and_pvalue_figures():
     blocks = [f"layer{s}.0" for s in range(1, 5)]
+    from repgeom.book import figure_standard
+
     fig = figures.alignment_figure(_table(), "weight-to-weight alignment", blocks)
-    assert [ax.get_title() for ax in fig.axes] == [f"({c}) {figures.KIND_TITLE[k]}" for c, k in zip("abcde", KINDS)]
-    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["1.0", "2.0", "3.0", "4.0"]
+    assert [ax.get_title() for ax in fig.axes] == (
+        [f"({c}) {figures.KIND_TITLE[k]}" for c, k in zip("abcde", KINDS)] + ["(f) trained − untrained"])
+    assert [t.get_text() for t in fig.axes[3].get_xticklabels()] == ["1.0", "2.0", "3.0", "4.0"]
+    diff = fig.axes[5].lines[0].get_ydata()
+    assert list(diff) == pytest.approx([-10.0] * 4)
+    assert figure_standard.problems(fig) == []
     plt.close(fig)
     fig = figures.pvalue_figure(_table(pvalue=0.5), _table(pvalue=1e-6), blocks)
     assert len(fig.axes) == 3  # two heatmaps and the colour bar
-    assert {t.get_text() for t in fig.axes[0].texts} == {"0.50"}
-    assert {t.get_text() for t in fig.axes[1].texts} == {"1e-06"}
+    assert {t.get_text() for t in fig.axes[0].texts} == {"0.3"}  # -log10 p
+    assert {t.get_text() for t in fig.axes[1].texts} == {"6.0"}
+    assert figure_standard.problems(fig) == []
     plt.close(fig)
 
 
@@ -273,9 +326,9 @@ def test_sig_lower_and_frac_text():
 
 
 def _paper_tables(n_blocks=16):
-    """Tables on which every claim of the paper holds."""
+    """Tables on which every claim of the paper holds, and beats its control."""
     a, w = [], []
-    base = {"direct": 30.0, "branching": 30.0, "short_skip": 60.0, "long_skip": 60.0, "indirect": 45.0}
+    base = {"direct": 30.0, "branching": 30.0, "short_skip": 40.0, "long_skip": 40.0, "indirect": 45.0}
     for kind in KINDS:
         for b in range(n_blocks):
             tr = base[kind] + 0.1 * b
@@ -283,14 +336,27 @@ def _paper_tables(n_blocks=16):
                 a.append((kind, b, tr, tr, 0.5))
                 w.append((kind, b, tr, tr, 0.5))
                 continue
+            half = 0.5 if "skip" in kind else 1.0  # skips gain less from training than direct and branching
             late_direct = kind == "direct" and b >= n_blocks - 3
-            a.append((kind, b, tr, tr + 20.0 - b, 0.5 if late_direct else 1e-6))  # gap shrinks with depth
-            w.append((kind, b, tr, tr + 1.0 + b, 1e-3))  # gap grows with depth
+            a.append((kind, b, tr, tr + half * (20.0 - b), 0.5 if late_direct else 1e-6))  # gap shrinks with depth
+            w.append((kind, b, tr, tr + half * (1.0 + b), 1e-3))  # gap grows with depth
     cols = ["kind", "block_index", "trained_deg", "untrained_deg", "pvalue"]
     a, w = pd.DataFrame(a, columns=cols), pd.DataFrame(w, columns=cols)
     for t in (a, w):
         t["baseline_deg"] = t.untrained_deg + 0.5
+        t["stage"] = t.block_index * 4 // n_blocks + 1
+        t["untrained_lo_deg"] = t.untrained_deg
+        t["untrained_hi_deg"] = t.untrained_deg
     return a, w
+
+
+TRAINED_OK = claims.training_checks(False, 0.9, 0.85, 20.0, 10.0)
+
+
+def _record(board, a_tab, w_tab, checks=TRAINED_OK):
+    claims.record_activation_claims(board, a_tab, n_blocks=16, checks=checks)
+    claims.record_weight_claims(board, w_tab, checks=checks)
+    return claims.record_baseline_claim(board, w_tab, a_tab)
 
 
 def _verdicts(board):
@@ -300,9 +366,7 @@ def _verdicts(board):
 def test_claims_reproduced_on_the_papers_tables():
     a_tab, w_tab = _paper_tables()
     board = ClaimBoard("communication_subspaces", "quick")
-    claims.record_activation_claims(board, a_tab, n_blocks=16)
-    claims.record_weight_claims(board, w_tab)
-    dev = claims.record_baseline_claim(board, w_tab, a_tab)
+    dev = _record(board, a_tab, w_tab)
     assert list(_verdicts(board)) == ["act-skip-branch", "act-direct", "act-skip-less", "act-indirect", "act-depth",
                                       "weight-trained", "weight-indirect", "weight-skip-less", "weight-depth",
                                       "untrained-random"]
@@ -315,16 +379,16 @@ def test_claims_reproduced_on_the_papers_tables():
 def test_claims_fail_where_training_did_nothing():
     a_tab, w_tab = _paper_tables()
     for t in (a_tab, w_tab):
-        t["untrained_deg"] = t.trained_deg
+        t["untrained_deg"] = t["untrained_lo_deg"] = t["untrained_hi_deg"] = t.trained_deg
         t["pvalue"] = 0.9
         t["baseline_deg"] = t.untrained_deg + 3.0
     board = ClaimBoard("communication_subspaces", "quick")
-    claims.record_activation_claims(board, a_tab, n_blocks=16)
-    claims.record_weight_claims(board, w_tab)
-    dev = claims.record_baseline_claim(board, w_tab, a_tab)
+    dev = _record(board, a_tab, w_tab)
     v = _verdicts(board)
     assert v["act-skip-branch"] == v["act-direct"] == v["weight-trained"] == "not reproduced"
-    assert v["act-indirect"] == v["weight-indirect"] == "reproduced"  # the control never differs
+    # "no difference" in the control says nothing when the test finds none in direct connections either
+    assert v["act-indirect"] == v["weight-indirect"] == "inconclusive"
+    assert v["weight-depth"] == "inconclusive"  # no gap to follow
     assert v["untrained-random"] == "not reproduced" and dev.weights_deg == pytest.approx(3.0)
     with pytest.raises(AssertionError):
         board.check()  # the baseline claim is asserted at the quick profile
@@ -334,6 +398,50 @@ def test_partly_when_some_blocks_hold():
     a_tab, _ = _paper_tables()
     a_tab.loc[(a_tab.kind == "branching") & (a_tab.block_index == 0), "pvalue"] = 0.5
     board = ClaimBoard("communication_subspaces", "quick")
-    claims.record_activation_claims(board, a_tab, n_blocks=16)
+    claims.record_activation_claims(board, a_tab, n_blocks=16, checks=TRAINED_OK)
     outcome = board.outcomes[0]
     assert outcome.verdict == "partly" and outcome.ours.startswith("branching 15/16 blocks")
+    assert "short skip, long skip" in outcome.note
+
+
+def test_direct_claim_not_partly_when_neither_part_holds():
+    a_tab, _ = _paper_tables()
+    early = (a_tab.kind == "direct") & (a_tab.block_index < 6)
+    a_tab.loc[early, "pvalue"] = 0.5  # only 7 of the 13 early blocks significant
+    a_tab.loc[(a_tab.kind == "direct") & (a_tab.block_index >= 13), "pvalue"] = 1e-6  # and all late ones
+    board = ClaimBoard("communication_subspaces", "quick")
+    claims.record_activation_claims(board, a_tab, n_blocks=16, checks=TRAINED_OK)
+    assert _verdicts(board)["act-direct"] == "not reproduced"
+
+
+def test_untrained_stand_in_makes_trained_claims_inconclusive():
+    a_tab, w_tab = _paper_tables()
+    board = ClaimBoard("communication_subspaces", "quick")
+    _record(board, a_tab, w_tab, checks=claims.training_checks(False, 0.72, 0.85, 20.0, 10.0))
+    v = _verdicts(board)
+    assert v.pop("untrained-random") == "reproduced"
+    assert set(v.values()) == {"inconclusive"}
+    board = ClaimBoard("communication_subspaces", "quick")
+    _record(board, a_tab, w_tab, checks=claims.training_checks(False, 0.9, 0.85, 1.0, 10.0))  # barely moved
+    assert _verdicts(board)["weight-trained"] == "inconclusive"
+    assert claims.training_checks(True, 0.0, 0.85, None, 10.0)[0].met
+
+
+def test_orderings_that_random_subspaces_show_are_inconclusive():
+    a_tab, w_tab = _paper_tables()
+    for t in (a_tab, w_tab):  # trained ordering exactly as wide as the random one
+        t["baseline_deg"] = t.trained_deg + 5.0
+    board = ClaimBoard("communication_subspaces", "quick")
+    claims.record_weight_claims(board, w_tab, checks=TRAINED_OK)
+    o = {x.claim.id: x for x in board.outcomes}["weight-skip-less"]
+    assert o.verdict == "inconclusive" and not o.control.met
+    assert claims.ordering_margin(w_tab, "trained_deg") == pytest.approx(claims.ordering_margin(w_tab, "baseline_deg"))
+
+
+def test_trained_below_untrained_needs_more_than_the_seed_spread():
+    a_tab, w_tab = _paper_tables()
+    w_tab["untrained_lo_deg"] = w_tab.trained_deg - 1.0  # one seed as aligned as the trained network
+    board = ClaimBoard("communication_subspaces", "quick")
+    claims.record_weight_claims(board, w_tab, checks=TRAINED_OK)
+    o = board.outcomes[0]
+    assert o.claim.id == "weight-trained" and o.verdict == "inconclusive" and not o.control.met

@@ -1,13 +1,17 @@
-"""The chapter's figures: convolution as a matrix product, alignment per block, p-values, training curve."""
+"""The chapter's figures: convolution as a matrix product, alignment per block, p-values, training curve.
+
+Every figure is drawn to the book's figure standard (at most three panels per
+row, 7 inches wide, text of at least 8 pt) with :mod:`repgeom.book.plots`.
+"""
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import matplotlib.figure
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from repgeom.book import plots
 from repgeom.models import resnet_connections as rc
 
 from .measurements import MatmulCheck
@@ -24,6 +28,14 @@ __all__ = [
 #: Connection type -> its name in titles and claim texts.
 KIND_TITLE = {"direct": "direct", "branching": "branching", "short_skip": "short skip",
               "long_skip": "long skip", "indirect": "indirect (control)"}
+_FS = 8  # the smallest text the standard allows
+
+
+def _stage_ticks(ax, blocks: Sequence[str]) -> None:
+    """One tick per block, labelled at the first block of each stage (``"1.0"``, ``"2.0"`` ...)."""
+    short = [b.replace("layer", "") for b in blocks]
+    ax.set_xticks(range(len(blocks)), [s if s.endswith(".0") else "" for s in short], fontsize=_FS)
+    ax.set_xlim(-0.5, len(blocks) - 0.5)
 
 
 def matmul_figure(check: MatmulCheck) -> matplotlib.figure.Figure:
@@ -39,60 +51,83 @@ def matmul_figure(check: MatmulCheck) -> matplotlib.figure.Figure:
     matplotlib.figure.Figure
     """
     ref, mm, err = check.conv_output, check.matmul_output, check.max_abs_err
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.3))
+    fig, axes = plots.panels(3, panel_height=2.6)
     vmax = float(ref[0].abs().max())
-    axes[0].imshow(ref[0].cpu(), cmap="RdBu_r", vmin=-vmax, vmax=vmax)
-    axes[0].set_title(f"(a) convolution, channel 0\n{check.input_shape} input")
-    axes[1].imshow(mm[0].cpu(), cmap="RdBu_r", vmin=-vmax, vmax=vmax)
-    axes[1].set_title(f"(b) W {check.weight_shape} @ X {check.unfolded_shape}\nchannel 0")
+    im = plots.heatmap(axes[0], ref[0].cpu().numpy(), cmap="RdBu_r", vmin=-vmax, vmax=vmax, aspect="equal")
+    axes[0].set_title("(a) convolution,\nchannel 0", fontsize=_FS)
+    plots.heatmap(axes[1], mm[0].cpu().numpy(), cmap="RdBu_r", vmin=-vmax, vmax=vmax, aspect="equal")
+    axes[1].set_title("(b) connection matrix ×\nunfolded input, channel 0", fontsize=_FS)
     for ax in axes[:2]:
         ax.set_xticks([]), ax.set_yticks([])
+        ax.grid(False)
+    plots.shared_colorbar(fig, im, axes[:2], "output value")
     axes[2].scatter(ref.flatten().cpu(), mm.flatten().cpu(), s=3, alpha=0.4)
     lim = float(ref.abs().max())
     axes[2].plot([-lim, lim], [-lim, lim], color="grey", lw=0.8)
-    axes[2].set(xlabel="convolution output", ylabel="matrix product output",
-                title=f"(c) all {ref.numel()} outputs\nmax |difference| = {err:.1e}")
-    fig.tight_layout()
+    axes[2].set_xlabel("convolution output", fontsize=_FS)
+    axes[2].set_ylabel("matrix product output", fontsize=_FS)
+    axes[2].set_title(f"(c) all {ref.numel()} outputs\nlargest difference "
+                      + ("0" if err == 0 else f"{err:.1e}".replace("e-0", "e-")), fontsize=_FS)
+    axes[2].tick_params(labelsize=_FS)
     return fig
 
 
 def alignment_figure(tab: pd.DataFrame, title: str, blocks: Sequence[str]) -> matplotlib.figure.Figure:
-    """Fig. 2: mean principal angle per block for each connection type, trained vs untrained vs random.
+    """Fig. 2: mean principal angle per block for each connection type, and the trained - untrained difference.
 
     Parameters
     ----------
     tab : pandas.DataFrame
         :func:`.alignment.alignment_table` (angles in degrees).
     title : str
-        Figure title.
+        The analysis (e.g. ``"weight-to-weight alignment"``), named in the figure's caption, not drawn.
     blocks : sequence of str
         Block names of the network (``"layer1.0"`` ...), one tick each.
 
     Returns
     -------
     matplotlib.figure.Figure
-        Five panels (a-e), one per connection type; stars mark p < .05.
+        Six panels in two rows: (a-e) one per connection type, trained vs
+        untrained (bar: the seeds' range) vs random subspaces, stars at p < .05;
+        (f) trained minus untrained per type, with zero dashed.
     """
-    short = [b.replace("layer", "") for b in blocks]
-    fig, axes = plt.subplots(1, 5, figsize=(16, 3.4), sharey=True)
+    fig, axes = plots.panels(6, panel_height=2.25, sharex=True)
     for ax, kind, letter in zip(axes, rc.KINDS, "abcde"):
         t = tab[tab.kind == kind]
         x = t.block_index.to_numpy()
         ax.plot(x, t.baseline_deg, ls="--", color="grey", lw=1, label="random subspaces")
         yerr = np.vstack([t.untrained_deg - t.untrained_lo_deg, t.untrained_hi_deg - t.untrained_deg])
-        ax.errorbar(x, t.untrained_deg, yerr=yerr, fmt="s", ms=4, color="C1", label="untrained")
-        ax.plot(x, t.trained_deg, "o-", ms=4, color="C0", label="trained")
-        sig = t.pvalue < 0.05
-        ax.plot(x[sig.to_numpy()], np.full(int(sig.sum()), 2.0), "k*", ms=4, label="p < .05")
-        ax.set_xticks(range(len(blocks)), short, rotation=90, fontsize=7)
-        ax.set_xlim(-0.5, len(blocks) - 0.5)
-        ax.set_title(f"({letter}) {KIND_TITLE[kind]}")
-        ax.set_xlabel("block")
-    axes[0].set_ylabel("mean principal angle (deg)")
-    axes[0].set_ylim(0, 92)
-    axes[-1].legend(loc="lower right", fontsize=7)
-    fig.suptitle(title, y=1.02)
-    fig.tight_layout()
+        ax.errorbar(x, t.untrained_deg, yerr=yerr, fmt="s", ms=3, color="C1", label="untrained")
+        ax.plot(x, t.trained_deg, "o-", ms=3, color="C0", label="trained")
+        sig = (t.pvalue < 0.05).to_numpy()
+        lo = float(np.nanmin(np.r_[t.trained_deg, t.untrained_lo_deg, t.baseline_deg])) if len(t) else 0.0
+        hi = float(np.nanmax(np.r_[t.trained_deg, t.untrained_hi_deg, t.baseline_deg])) if len(t) else 90.0
+        pad = max(1.0, 0.15 * (hi - lo))
+        ax.plot(x[sig], np.full(int(sig.sum()), lo - 0.6 * pad), "k*", ms=4, label="p < .05")
+        ax.set_ylim(lo - pad, hi + pad)
+        ax.set_title(f"({letter}) {KIND_TITLE[kind]}", fontsize=_FS)
+        ax.tick_params(labelsize=_FS)
+        _stage_ticks(ax, blocks)
+    ax = axes[5]
+    for i, kind in enumerate(rc.KINDS):
+        t = tab[tab.kind == kind]
+        ax.plot(t.block_index, t.trained_deg - t.untrained_deg, "o-", ms=3, color=f"C{i + 2}",
+                label=KIND_TITLE[kind].replace(" (control)", ""))
+    ax.axhline(0, color="grey", ls="--", lw=1)
+    ax.set_title("(f) trained − untrained", fontsize=_FS)
+    ax.set_ylabel("difference (deg)", fontsize=_FS)
+    ax.tick_params(labelsize=_FS)
+    _stage_ticks(ax, blocks)
+    for row in (axes[0], axes[3]):
+        row.set_ylabel("mean angle (deg)", fontsize=_FS)
+    for ax in axes[3:]:
+        ax.set_xlabel("block (stage.block)", fontsize=_FS)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncols=4, fontsize=_FS, frameon=False)
+    handles, labels = axes[5].get_legend_handles_labels()
+    fig.legend(handles, [f"(f) {lab}" if i == 0 else lab for i, lab in enumerate(labels)],
+               loc="outside lower center", ncols=5, fontsize=_FS, frameon=False)
+    fig.get_layout_engine().set(rect=None)
     return fig
 
 
@@ -109,54 +144,67 @@ def pvalue_figure(w_tab: pd.DataFrame, a_tab: pd.DataFrame, blocks: Sequence[str
     Returns
     -------
     matplotlib.figure.Figure
-        Two heatmaps of log10 p with one colour bar; blank where a block has no such connection.
+        Two heat maps, one above the other, of -log10 p (capped at 10) with one
+        colour bar; each cell is written as -log10 p; blank where a block has no
+        such connection (or was not analysed).
     """
     short = [b.replace("layer", "") for b in blocks]
-    fig, axes = plt.subplots(1, 2, figsize=(14, 3.2))
-    for ax, tab, title in ((axes[0], w_tab, "(a) weight-weight"), (axes[1], a_tab, "(b) activation-weight")):
+    fig, axes = plots.panels(2, ncols=1, panel_height=2.3)
+    im = None
+    for ax, tab, title in ((axes[0], w_tab, "(a) weight to weight"), (axes[1], a_tab, "(b) activation to weight")):
         grid = np.full((len(rc.KINDS), len(blocks)), np.nan)
         for _, row in tab.iterrows():
-            grid[rc.KINDS.index(row.kind), row.block_index] = row.pvalue
-        im = ax.imshow(np.log10(np.clip(grid, 1e-30, 1)), cmap="Blues_r", vmin=-10, vmax=0, aspect="auto")
+            grid[rc.KINDS.index(row.kind), int(row.block_index)] = row.pvalue
+        score = -np.log10(np.clip(grid, 1e-300, 1))
+        im = plots.heatmap(ax, np.minimum(score, 10), cmap="Blues", vmin=0, vmax=10)
         for i in range(grid.shape[0]):
             for j in range(grid.shape[1]):
                 if np.isfinite(grid[i, j]):
-                    ax.text(j, i, f"{grid[i, j]:.0e}" if grid[i, j] < 0.01 else f"{grid[i, j]:.2f}",
-                            ha="center", va="center", fontsize=5.5,
-                            color="white" if grid[i, j] < 1e-5 else "black")
-        ax.set_xticks(range(len(blocks)), short, fontsize=7)
-        ax.set_yticks(range(len(rc.KINDS)), [KIND_TITLE[k] for k in rc.KINDS], fontsize=8)
-        ax.set_title(title)
+                    v = score[i, j]
+                    ax.text(j, i, f"{v:.0f}" if v >= 9.95 else f"{v:.1f}", ha="center", va="center",
+                            fontsize=_FS, color="white" if v > 6 else "black")
+        ax.set_xticks(range(len(blocks)), short, fontsize=_FS, rotation=90)
+        ax.set_yticks(range(len(rc.KINDS)), [KIND_TITLE[k].replace(" (control)", "") for k in rc.KINDS],
+                      fontsize=_FS)
+        ax.set_title(title, fontsize=_FS)
+        ax.set_xlabel("block (stage.block)", fontsize=_FS)
+        ax.set_ylabel("connection", fontsize=_FS)
         ax.grid(False)
-    fig.colorbar(im, ax=axes, label="log10 p", shrink=0.9)
+    plots.shared_colorbar(fig, im, axes, "−log10 p-value (capped at 10)")
     return fig
 
 
 def training_figure(curve: pd.DataFrame, loss: Sequence[float], steps_per_epoch: int) -> matplotlib.figure.Figure:
-    """(a) Mean weight-to-weight angle per connection type along training; (b) the training loss.
+    """(a) Mean weight-to-weight angle minus its random baseline per connection type along training; (b) the loss.
 
     Parameters
     ----------
     curve : pandas.DataFrame
         From :func:`.measurements.training_curve`.
     loss : sequence of float
-        Mean training loss of each epoch.
+        Mean training loss of each interval.
     steps_per_epoch : int
-        Adam steps per epoch (the x axis is in steps).
+        Adam steps per interval (the x axis is in steps).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
-    for kind in rc.KINDS:
+    fig, axes = plots.panels(2, panel_height=2.8)
+    for i, kind in enumerate(rc.KINDS):
         c = curve[curve.kind == kind]
-        axes[0].plot(c.step, c.mean_deg, "o-", label=KIND_TITLE[kind])
-    axes[0].set(xlabel="training step", ylabel="mean principal angle (deg)", title="(a) weight-to-weight alignment")
-    axes[0].legend(fontsize=7)
-    axes[1].plot(np.arange(1, len(loss) + 1) * steps_per_epoch, loss, "o-", color="k")
-    axes[1].set(xlabel="training step", ylabel="training loss (epoch mean)", title="(b) training loss")
-    fig.tight_layout()
+        axes[0].plot(c.step, c.excess_deg, "o-", ms=3, color=f"C{i + 2}", label=KIND_TITLE[kind])
+    axes[0].axhline(0, color="grey", ls="--", lw=1)
+    axes[0].set_xlabel("training step", fontsize=_FS)
+    axes[0].set_ylabel("mean angle − random (deg)", fontsize=_FS)
+    axes[0].set_title("(a) weight-to-weight alignment\nrelative to random subspaces", fontsize=_FS)
+    axes[0].legend(fontsize=_FS, handlelength=1.2, labelspacing=0.2)
+    axes[1].plot(np.arange(1, len(loss) + 1) * steps_per_epoch, loss, "o-", ms=3, color="k")
+    axes[1].set_xlabel("training step", fontsize=_FS)
+    axes[1].set_ylabel("training loss (interval mean)", fontsize=_FS)
+    axes[1].set_title("(b) training loss", fontsize=_FS)
+    for ax in axes:
+        ax.tick_params(labelsize=_FS)
     return fig
 
 
@@ -174,17 +222,17 @@ def resnet18_figure(tab: pd.DataFrame, blocks: Sequence[str]) -> matplotlib.figu
     -------
     matplotlib.figure.Figure
     """
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.2), sharey=True)
+    fig, axes = plots.panels(3, panel_height=2.5, sharey=True)
     for ax, kind, letter in zip(axes, ("direct", "short_skip", "long_skip"), "abc"):
         t = tab[tab.kind == kind]
-        ax.plot(t.block_index, t.baseline_deg, ls="--", color="grey", lw=1, label="random subspaces")
-        ax.plot(t.block_index, t.untrained_deg, "s", color="C1", label="untrained")
-        ax.plot(t.block_index, t.trained_deg, "o-", color="C0", label="trained")
-        ax.set_xticks(range(len(blocks)), blocks, fontsize=7)
-        ax.set_title(f"({letter}) {KIND_TITLE[kind]}")
-        ax.set_xlabel("block")
-    axes[0].set_ylabel("mean principal angle (deg)")
+        ax.plot(t.block_index, t.baseline_deg, ls="--", color="grey", lw=1, label="random")
+        ax.plot(t.block_index, t.untrained_deg, "s", ms=3, color="C1", label="untrained")
+        ax.plot(t.block_index, t.trained_deg, "o-", ms=3, color="C0", label="trained")
+        ax.set_xticks(range(len(blocks)), blocks, fontsize=_FS, rotation=90)
+        ax.set_title(f"({letter}) {KIND_TITLE[kind]}", fontsize=_FS)
+        ax.set_xlabel("block", fontsize=_FS)
+        ax.tick_params(labelsize=_FS)
+    axes[0].set_ylabel("mean angle (deg)", fontsize=_FS)
     axes[0].set_ylim(0, 92)
-    axes[-1].legend(fontsize=7)
-    fig.tight_layout()
+    axes[-1].legend(fontsize=_FS)
     return fig

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from torch import nn
 from repgeom import data, runtime, training
 from repgeom.data import DataProvenance
 
-from .parameters import Params
+from .parameters import Params, interval_size
 
 __all__ = [
     "IMAGENET_LABEL",
@@ -29,6 +30,7 @@ __all__ = [
     "load_stand_in",
     "TrainedResNet",
     "checkpoint_dir",
+    "one_cycle_lr",
     "train_resnet",
     "load_snapshot",
     "untrained_resnets",
@@ -135,27 +137,73 @@ def checkpoint_dir() -> Path:
     return ckdir
 
 
-def train_resnet(arch: str, epochs: int, seed: int, stand_in: StandIn, p: Params, device: torch.device,
-                 folder: Path | None = None) -> TrainedResNet:
-    """Train a torchvision ResNet on the stand-in with Adam; keep a state_dict snapshot after every epoch.
+def one_cycle_lr(step: int, total: int, peak: float, warmup_fraction: float) -> float:
+    """Learning rate at ``step`` of a one-cycle schedule: linear warm-up to ``peak``, then cosine decay to 0.
 
-    The network is built right after ``torch.manual_seed(seed)`` (so it starts
-    as the untrained network of that seed); a run whose snapshots all exist
-    resumes from its checkpoint instead of training again.
+    Parameters
+    ----------
+    step : int
+        Optimiser steps taken so far (0 before the first).
+    total : int
+        Steps of the whole training.
+    peak : float
+    warmup_fraction : float
+        Share of ``total`` spent warming up, in [0, 1).
+
+    Returns
+    -------
+    float
+    """
+    warm = max(1, round(warmup_fraction * total))
+    if step < warm:
+        return peak * (step + 1) / warm
+    frac = min(1.0, (step - warm) / max(1, total - warm))
+    return peak * 0.5 * (1.0 + math.cos(math.pi * frac))
+
+
+def _schedule(opt: torch.optim.Optimizer, total: int, p: Params) -> None:
+    """Set the one-cycle rate now and after every step, from the optimiser's own step count (resume-safe)."""
+    def set_lr(step: int) -> None:
+        for g in opt.param_groups:
+            g["lr"] = one_cycle_lr(step, total, p.lr, p.warmup_fraction)
+
+    def after_step(o, args, kwargs) -> None:
+        state = next(iter(o.state.values()), {})
+        set_lr(int(state.get("step", 0)))
+
+    set_lr(0)
+    opt.register_step_post_hook(after_step)
+
+
+def train_resnet(arch: str, epochs: int, seed: int, stand_in: StandIn, p: Params, device: torch.device,
+                 folder: Path | None = None, interval: int | None = None) -> TrainedResNet:
+    """Train a torchvision ResNet on the stand-in with Adam; keep a state_dict snapshot after every interval.
+
+    The training images are cut into slices of ``interval`` images, and
+    interval ``e`` trains one pass over slice ``e`` (each image is seen once
+    when there are ``epochs`` slices), with a one-cycle learning rate over all
+    the steps (:func:`one_cycle_lr`). The network is built right after
+    ``torch.manual_seed(seed)`` (so it starts as the untrained network of that
+    seed); a run whose snapshots all exist resumes from its checkpoint instead
+    of training again.
 
     Parameters
     ----------
     arch : str
         A torchvision constructor, e.g. ``"resnet50"`` or ``"resnet18"``.
     epochs : int
+        Training intervals.
     seed : int
         Initialisation and mini-batch order.
     stand_in : StandIn
     p : Params
-        Uses ``batch_size`` and ``lr``; all of it names the checkpoint files.
+        Uses ``batch_size``, ``lr`` and ``warmup_fraction``; all of it names the checkpoint files.
     device : torch.device
     folder : Path, optional
         Checkpoint folder, created if missing (default :func:`checkpoint_dir`).
+    interval : int, optional
+        Images per interval (default :func:`.parameters.interval_size` for ``epochs`` intervals);
+        slices wrap around the training set when it holds fewer than ``epochs * interval``.
 
     Returns
     -------
@@ -163,7 +211,9 @@ def train_resnet(arch: str, epochs: int, seed: int, stand_in: StandIn, p: Params
     """
     ckdir = folder if folder is not None else checkpoint_dir()
     ckdir.mkdir(parents=True, exist_ok=True)
-    tag = hashlib.sha1(json.dumps([arch, epochs, seed, dataclasses.asdict(p)], sort_keys=True,
+    size = interval if interval is not None else interval_size(p, epochs)
+    n = stand_in.x_train.shape[0]
+    tag = hashlib.sha1(json.dumps([arch, epochs, seed, size, dataclasses.asdict(p)], sort_keys=True,
                                   default=str).encode()).hexdigest()[:10]
     ckpt = ckdir / f"commsub_{arch}_{tag}.pt"
     snap = [ckdir / f"commsub_{arch}_{tag}_epoch{e}.pt" for e in range(epochs + 1)]
@@ -172,10 +222,15 @@ def train_resnet(arch: str, epochs: int, seed: int, stand_in: StandIn, p: Params
     if not all(s.is_file() for s in snap):  # snapshots incomplete: train from scratch
         ckpt.unlink(missing_ok=True)
         torch.save(net.state_dict(), snap[0])
+
+    def batches(e: int):
+        idx = torch.arange(e * size, (e + 1) * size) % n
+        return training.epoch_batches(stand_in.x_train[idx], stand_in.y_train[idx], p.batch_size, seed=seed, epoch=e)
+
     opt = torch.optim.Adam(net.parameters(), lr=p.lr)
+    _schedule(opt, epochs * math.ceil(size / p.batch_size), p)
     hist = training.fit(
-        net, lambda e: training.epoch_batches(stand_in.x_train, stand_in.y_train, p.batch_size, seed=seed, epoch=e),
-        F.cross_entropy, opt, epochs, checkpoint=ckpt,
+        net, batches, F.cross_entropy, opt, epochs, checkpoint=ckpt,
         on_epoch_end=lambda e, m: torch.save(m.state_dict(), snap[e]), desc=f"training {arch}",
     )
     return TrainedResNet(net.eval(), hist, snap)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from repgeom import runtime
 
-__all__ = ["Params", "QUICK", "FULL", "params", "steps_per_epoch"]
+__all__ = ["Params", "QUICK", "FULL", "LABELS", "params", "steps_per_epoch", "total_steps", "interval_size"]
 
 
 @dataclass(frozen=True)
@@ -16,9 +16,13 @@ class Params:
     use_imagenet: bool            # try torchvision's ImageNet ResNet-50 and ImageNet val images
     train_image_size: int         # side of the stand-in images the in-chapter ResNet-50 is trained on
     n_train: int                  # stand-in training images
-    epochs: int                   # passes over them (a snapshot is kept after each)
+    epochs: int                   # training intervals, each over its own slice of them (a snapshot after each)
     batch_size: int
-    lr: float                     # Adam learning rate
+    lr: float                     # Adam peak learning rate (one-cycle: linear warm-up, cosine decay)
+    warmup_fraction: float        # share of the steps spent warming up
+    accuracy_floor: float         # held-out accuracy the trained stand-in must reach for its claims
+    min_movement_deg: float       # ... and how far training must turn its convs' input spaces (mean angle)
+    min_positions: int            # spatial positions a block's activation needs for the activation analysis
     n_images: int                 # images for the activation analysis (paper: 100)
     n_eval: int                   # held-out images for the trained network's accuracy
     untrained_seeds: tuple        # Kaiming-initialised networks (paper: one)
@@ -28,12 +32,35 @@ class Params:
     resnet18_epochs: int          # second architecture (go beyond); 0 skips it
 
 
-QUICK = Params(use_imagenet=False, train_image_size=32, n_train=768, epochs=3, batch_size=32, lr=1e-3,
-               n_images=30, n_eval=300, untrained_seeds=(0,), min_angle_deg=0.1, min_fraction=0.5,
+QUICK = Params(use_imagenet=False, train_image_size=32, n_train=5120, epochs=8, batch_size=128, lr=3e-3,
+               warmup_fraction=0.25, accuracy_floor=0.85, min_movement_deg=10.0, min_positions=16,
+               n_images=30, n_eval=500, untrained_seeds=(0, 1), min_angle_deg=0.1, min_fraction=0.5,
                baseline_angles=256, resnet18_epochs=1)
-FULL = Params(use_imagenet=True, train_image_size=64, n_train=60000, epochs=6, batch_size=256, lr=1e-3,
+FULL = Params(use_imagenet=True, train_image_size=64, n_train=60000, epochs=12, batch_size=256, lr=3e-3,
+              warmup_fraction=0.25, accuracy_floor=0.85, min_movement_deg=10.0, min_positions=16,
               n_images=100, n_eval=10000, untrained_seeds=(0, 1, 2, 3, 4), min_angle_deg=0.1,
               min_fraction=0.5, baseline_angles=2048, resnet18_epochs=6)
+
+#: How the parameter table names each field, for a reader.
+LABELS = {
+    "use_imagenet": "Use torchvision's ImageNet ResNet-50 when present",
+    "train_image_size": "Side of the stand-in training images (pixels)",
+    "n_train": "Stand-in training images (each seen once)",
+    "epochs": "Training intervals (a checkpoint after each)",
+    "batch_size": "Mini-batch size",
+    "lr": "Peak Adam learning rate",
+    "warmup_fraction": "Share of steps spent warming up the learning rate",
+    "accuracy_floor": "Held-out accuracy floor of the trained stand-in",
+    "min_movement_deg": "Least mean angle training must turn the input spaces (degrees)",
+    "min_positions": "Least spatial positions per image for the activation analysis",
+    "n_images": "Images in the activation analysis",
+    "n_eval": "Held-out images for the accuracy",
+    "untrained_seeds": "Seeds of the untrained networks",
+    "min_angle_deg": "Smallest principal angle kept (degrees)",
+    "min_fraction": "Smallest subspace size searched (share of the full size)",
+    "baseline_angles": "Random angles per size for the random-subspace baseline",
+    "resnet18_epochs": "ResNet-18 training intervals (0: not trained)",
+}
 
 
 def params(profile: str) -> Params:
@@ -51,16 +78,41 @@ def params(profile: str) -> Params:
     return runtime.by_profile(profile, QUICK, FULL)
 
 
-def steps_per_epoch(p: Params) -> int:
-    """Adam steps in one pass over the stand-in training images (the last batch may be short).
+def interval_size(p: Params, epochs: int | None = None) -> int:
+    """Training images of one interval: the training set is cut into ``epochs`` equal slices, each seen once.
 
     Parameters
     ----------
     p : Params
+    epochs : int, optional
+        Number of intervals (default ``p.epochs``).
 
     Returns
     -------
     int
-        ``ceil(n_train / batch_size)``.
+        ``n_train // epochs`` (at least 1).
     """
-    return math.ceil(p.n_train / p.batch_size)
+    return max(1, p.n_train // max(1, p.epochs if epochs is None else epochs))
+
+
+def steps_per_epoch(p: Params, epochs: int | None = None) -> int:
+    """Adam steps in one training interval (the last batch may be short).
+
+    Parameters
+    ----------
+    p : Params
+    epochs : int, optional
+        Number of intervals (default ``p.epochs``).
+
+    Returns
+    -------
+    int
+        ``ceil(interval_size / batch_size)``.
+    """
+    return math.ceil(interval_size(p, epochs) / p.batch_size)
+
+
+def total_steps(p: Params, epochs: int | None = None) -> int:
+    """Adam steps of the whole training (``epochs`` intervals)."""
+    n = p.epochs if epochs is None else epochs
+    return n * steps_per_epoch(p, n)
