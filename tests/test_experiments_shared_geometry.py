@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import types
 
 import matplotlib
 
@@ -13,13 +14,14 @@ import pytest
 import torch
 
 from repgeom import stats
+from repgeom.book import figure_standard
 from repgeom.book.claims import ClaimBoard
 from repgeom.experiments import shared_geometry as sg
 from repgeom.measures.srm import random_orthogonal
 
 TINY = dataclasses.replace(
     sg.QUICK, n_networks=3, image_size=12, n_train=40, n_probe=100, convnet_epochs=1, convnet_batch=20,
-    resnet_epochs=2, resnet_batch=20, resnet_width=2, n_snapshots=2, max_units=8, srm_iter=2,
+    resnet_epochs=2, resnet_batch=20, resnet_width=4, resnet_augment=True, checkpoints=(0, 1), max_units=24, srm_iter=2,
     sim_runs=3, sim_per_cloud=6, sim_hidden=5, sim_steps=5, bootstrap=50)
 
 
@@ -83,16 +85,21 @@ def test_summarise_simulations_means_and_intervals():
 # --- networks and analysis ----------------------------------------------------------------------
 
 def test_recipes_seeds_and_snapshots():
-    assert sg.snapshot_epochs(2, 2) == (1, 2) and sg.snapshot_epochs(1, 6) == (1,)
-    e = sg.snapshot_epochs(30, 6)
-    assert e[0] == 1 and e[-1] == 30 and all(np.diff(e) > 0)
+    assert sg.snapshot_epochs(2, (0, 1)) == (0, 1, 2) and sg.snapshot_epochs(1, (0, 1, 2, 4)) == (0, 1)
+    assert sg.snapshot_epochs(30, sg.FULL.checkpoints) == (0, 1, 2, 4, 6, 9, 14, 21, 30)
+    assert sg.snapshot_epochs(50, sg.FULL.checkpoints) == sg.FULL.checkpoints
+    assert len(sg.snapshot_epochs(sg.QUICK.convnet_epochs, sg.QUICK.checkpoints)) >= 5
+    with pytest.raises(ValueError, match="checkpoints"):
+        sg.snapshot_epochs(3, (-1, 2))
     seeds = sg.network_seeds(TINY)
     assert seeds == {"ConvNet": [0, 1, 2], "ResNet-18": [100, 101, 102]}
     assert sg.layers_of("ConvNet") == ("pool1", "pool2", "dense") and len(sg.layers_of("ResNet-18")) == 9
     conv, res = sg.recipe("ConvNet", 10, TINY), sg.recipe("ResNet-18", 10, TINY)
     assert conv["augment"] is None and conv["epochs"] == 1 and res["batch_size"] == 20
+    assert sg.recipe("ResNet-18", 10, sg.QUICK)["augment"] is None           # quick: no shifts and flips
+    aug = sg.recipe("ResNet-18", 10, TINY)
     xb = torch.randn(3, 1, 12, 12)
-    assert res["augment"](xb, torch.Generator().manual_seed(0)).shape == xb.shape
+    assert aug["augment"](xb, torch.Generator().manual_seed(0)).shape == xb.shape
     net = conv["make_model"]()
     assert isinstance(conv["make_optimizer"](net.parameters()), torch.optim.RMSprop)
     copy = sg.load_models("ConvNet", 10, [net.state_dict()], TINY, "cpu")[0]
@@ -156,7 +163,7 @@ def test_datasets_and_ensembles(tiny_pipeline):
     assert sets.train["cifar10"].x.shape[1:] == (3, 12, 12) and len(sets.probe["cifar10"].y) == 100
     assert [p.requested for p in sets.provenance] == ["cifar10/train", "cifar10/test"]
     assert set(ensembles) == {("cifar10", "ConvNet"), ("cifar10", "ResNet-18")}
-    assert sorted(ensembles["cifar10", "ResNet-18"].snapshots) == [1, 2]
+    assert sorted(ensembles["cifar10", "ResNet-18"].snapshots) == [0, 1, 2]
     again = sg.train_ensembles(TINY, sets.train, "cpu", ckpt)              # loaded from the cache, same weights
     assert again["cifar10", "ConvNet"].strategy == "cache"
     a, b = ensembles["cifar10", "ConvNet"].models[1], again["cifar10", "ConvNet"].models[1]
@@ -171,6 +178,9 @@ def test_analyse_all_shapes_and_ranges(tiny_pipeline):
         assert res.layers == sg.layers_of(arch) and res.acc.shape == (3,) and np.all((0 <= res.acc) & (res.acc <= 1))
         assert np.all(np.diff(res.labels) >= 0) and res.labels.shape == (m_eval,)
         assert all(len(res.curve[l]) == len(res.epochs) for l in res.layers)
+        assert res.epochs[0] == 0 and all(len(res.ve_curve[l]) == len(res.cons_curve[l]) == len(res.epochs)
+                                          for l in res.layers)
+        assert res.ve_curve[res.layers[-1]][-1] == pytest.approx(res.per_layer[res.layers[-1]].ve.mean())
         last = res.per_layer[res.layers[-1]]
         assert res.curve[res.layers[-1]][-1] == last.r_final
         assert last.wrsm.shape == (m_eval, m_eval) and np.all(last.ve <= 1)
@@ -186,16 +196,39 @@ def test_analyse_all_shapes_and_ranges(tiny_pipeline):
     cka, proc = sg.layer_profiles(conv)
     assert cka.shape == proc.shape == (3,) and np.all(proc <= 1)
 
+    labels = {"cifar10": sg.data_label(sets.probe["cifar10"].provenance)}
+    assert labels["cifar10"] == "Fashion-MNIST (stand-in for CIFAR-10)"
     figs = [sg.plot_class_means(native, conv.per_layer["dense"].shared_eval[:2], conv.labels),
-            sg.plot_layer_profiles(results, TINY.bootstrap), sg.plot_beyond(results, summary.ve_mean)]
-    assert [len(f.axes) for f in figs] == [2, 6, 3]
+            sg.plot_layer_profiles(results, "ConvNet", ("cifar10", "cifar100"), labels, TINY.bootstrap),
+            sg.plot_layer_profiles(results, "ResNet-18", ("cifar10", "cifar100"), labels, TINY.bootstrap),
+            sg.plot_beyond(results, summary.ve_mean, labels)]
+    assert [len(f.axes) for f in figs] == [2, 6, 6, 3]
+    for f in figs:
+        f.canvas.draw()
+        assert figure_standard.problems(f) == []
+        titles = " ".join(ax.get_title() for ax in f.axes)
+        assert "cifar10" not in titles
+    assert "Fashion-MNIST" in figs[1].axes[0].get_title()
+    assert "not run" in " ".join(t.get_text() for ax in figs[1].axes for t in ax.texts)
     for f in figs:
         plt.close(f)
 
+    table = sg.accuracy_table(results, "cifar10", {"ConvNet": 0.8, "ResNet-18": 0.75})
+    assert "ConvNet (floor 80 %)" in table and len(table.splitlines()) == 2 + 3 + 1
+    assert f"{100 * results['cifar10', 'ResNet-18'].acc[2]:.1f} %" in table.splitlines()[4]
+
+    tdiff = sg.trace_difference(ensembles, sets.probe, TINY, "cifar10")
+    assert list(tdiff) == list(sg.layers_of("ConvNet"))
+    assert all(w >= 0 and r >= 0 and v >= 0 for w, r, v in tdiff.values())
+    assert max(r for _, r, _ in tdiff.values()) > 1e-3      # z-scored examples: unit means not zero
+
     board = ClaimBoard("shared_geometry", "quick")
-    sg.record_network_claims(board, summary, {"cifar10": True}, quick=True)
+    sg.record_network_claims(board, summary, results, TINY, labels, {"cifar10": True}, quick=True)
     v = verdicts(board)
-    assert v["ve-last-cifar10"] == "not reproduced" and v["ve-last-cifar100"] == "not run"
+    assert v["ve-last-cifar100"] == "not run"
+    # tiny networks are far below their floors: every claim on trained networks is inconclusive
+    assert {v[c] for c in ("train-increase", "ve-depth", "ve-last-cifar10", "ve-resnet-lower", "consistency")} \
+        == {"inconclusive"}
 
 
 def test_simulation_figures():
@@ -231,16 +264,61 @@ def _summary(ve_conv, ve_res, cons=(0.9, 0.5), rises=(True, True, True)) -> sg.N
     return sg.NetworkSummary(ve, cm, {("cifar10", "ConvNet", str(i)): r for i, r in enumerate(rises)})
 
 
+def _results(acc=(0.85, 0.8), ve_conv=(0.5, 0.7, 0.9), ve_res=(0.3, 0.4, 0.6, 0.7), init_ve=(0.5, 0.5),
+             init_cons=(0.5, 0.5), cons=(0.9, 0.5)) -> dict:
+    """Stand-in analyses: accuracies per architecture, final and untrained (epoch 0) values per layer."""
+    out = {}
+    for arch, a, ve, v0, c0, c in (("ConvNet", acc[0], ve_conv, init_ve[0], init_cons[0], cons[0]),
+                                   ("ResNet-18", acc[1], ve_res, init_ve[1], init_cons[1], cons[1])):
+        layers = tuple(str(i) for i in range(len(ve)))
+        per_layer = {l: types.SimpleNamespace(ve=np.array([v - 0.01, v + 0.01])) for l, v in zip(layers, ve)}
+        out["cifar10", arch] = sg.EnsembleAnalysis(
+            layers, [0, 1], np.array([a, a + 0.02]), per_layer, {}, np.zeros(1), (None, None),
+            {l: [v0, v] for l, v in zip(layers, ve)}, {l: [c0, c] for l in layers})
+    return out
+
+
+LABELS = {"cifar10": "CIFAR-10"}
+
+
 def test_network_claims_verdicts():
     board = ClaimBoard("shared_geometry", "full")
-    sg.record_network_claims(board, _summary([0.5, 0.7, 0.9], [0.3, 0.4, 0.6, 0.7]), {"cifar10": False}, quick=False)
+    sg.record_network_claims(board, _summary([0.5, 0.7, 0.9], [0.3, 0.4, 0.6, 0.7]), _results(), sg.QUICK, LABELS,
+                             {"cifar10": False}, quick=False)
     assert verdicts(board) == {"train-increase": "reproduced", "ve-depth": "reproduced",
                                "ve-last-cifar10": "reproduced", "ve-last-cifar100": "not run",
                                "ve-resnet-lower": "reproduced", "consistency": "reproduced"}
+    assert board.outcomes[2].ours == "90 % (lowest network 89 %)" and "at least 85 %" in board.outcomes[2].note
     board = ClaimBoard("shared_geometry", "full")
     sg.record_network_claims(board, _summary([0.5, 0.4, 0.84], [0.5, 0.5, 0.4, 0.4], cons=(0.3, 0.5),
-                                             rises=(True, True, False)), {"cifar10": False}, quick=False)
-    assert verdicts(board) == {"train-increase": "partly", "ve-depth": "partly", "ve-last-cifar10": "partly",
+                                             rises=(True, True, False)),
+                             _results(ve_conv=(0.5, 0.4, 0.84)), sg.QUICK, LABELS, {"cifar10": False}, quick=False)
+    assert verdicts(board) == {"train-increase": "partly", "ve-depth": "partly", "ve-last-cifar10": "not reproduced",
                                "ve-last-cifar100": "not run", "ve-resnet-lower": "partly",
                                "consistency": "not reproduced"}
-    assert board.outcomes[2].ours == "84%"
+
+
+def test_network_claims_floors_and_controls():
+    summary = _summary([0.5, 0.7, 0.9], [0.3, 0.4, 0.6, 0.7])
+    # a ResNet-18 below its floor: only the ConvNet-only claims stay graded
+    board = ClaimBoard("shared_geometry", "full")
+    sg.record_network_claims(board, summary, _results(acc=(0.85, 0.5)), sg.QUICK, LABELS, {"cifar10": False},
+                             quick=False)
+    v = verdicts(board)
+    assert v["ve-depth"] == v["ve-last-cifar10"] == "reproduced"
+    assert v["train-increase"] == v["ve-resnet-lower"] == v["consistency"] == "inconclusive"
+    check = next(c for c in board.outcomes[-1].preconditions if c.what == sg.RES_FLOOR)
+    assert not check.met and "lowest 50.0 %" in check.value
+    # a ConvNet below its floor: everything on trained networks is inconclusive
+    board = ClaimBoard("shared_geometry", "full")
+    sg.record_network_claims(board, summary, _results(acc=(0.79, 0.9)), sg.QUICK, LABELS, {"cifar10": False},
+                             quick=False)
+    assert {o.verdict for o in board.outcomes if o.claim.id != "ve-last-cifar100"} == {"inconclusive"}
+    # untrained networks already show the orderings as strongly: no evidence for a training effect
+    board = ClaimBoard("shared_geometry", "full")
+    sg.record_network_claims(board, summary, _results(init_ve=(0.95, 0.2), init_cons=(0.95, 0.1)), sg.QUICK, LABELS,
+                             {"cifar10": False}, quick=False)
+    v = verdicts(board)
+    assert v["ve-resnet-lower"] == v["consistency"] == v["ve-last-cifar10"] == "inconclusive"
+    out = next(o for o in board.outcomes if o.claim.id == "ve-last-cifar10")
+    assert not out.control.met and out.control.value == "trained 90.0 %, untrained 95.0 %"

@@ -159,7 +159,7 @@ def test_shared_geometry_on_the_digits(fallback, tmp_path):
 
     # the chapter's 400 probe images: the digits' test split has 360
     p = dataclasses.replace(sg.QUICK, n_networks=3, image_size=12, n_train=40, convnet_epochs=1, convnet_batch=20,
-                            resnet_epochs=2, resnet_batch=20, resnet_width=4, n_snapshots=2, max_units=64, srm_iter=2,
+                            resnet_epochs=2, resnet_batch=20, resnet_width=4, checkpoints=(0, 1), max_units=64, srm_iter=2,
                             bootstrap=50)
     sets = sg.load_datasets(p)
     for prov in sets.provenance:
@@ -169,7 +169,8 @@ def test_shared_geometry_on_the_digits(fallback, tmp_path):
     results = sg.analyse_all(p, ensembles, sets.probe, "cpu")
     summary = sg.summarise(results)
     board = _board("shared_geometry", sets.provenance)
-    sg.record_network_claims(board, summary, {"cifar10": True}, quick=True)
+    labels = {"cifar10": sg.data_label(sets.probe["cifar10"].provenance)}
+    sg.record_network_claims(board, summary, results, p, labels, {"cifar10": True}, quick=True)
     _not_asserted(board)
 
 

@@ -129,3 +129,94 @@ def test_zscore_examples_matches_sklearn_scaler():
     np.testing.assert_allclose(zscore_examples(x).numpy(), ref, atol=1e-12)
     with pytest.raises(ValueError, match="NaN"):
         zscore_examples(torch.tensor([[1.0, float("inf")]]))
+
+
+# --- BrainIAK's trace term (trace="raw") -------------------------------------------------------------
+
+def _brainiak_srm(data: list[np.ndarray], w0: list[np.ndarray], n_iter: int):
+    """A direct transcription of BrainIAK's ``SRM._srm`` (brainiak.funcalign.srm), single process.
+
+    ``data[i]`` is (voxels, samples) as in BrainIAK; returns ``(w, shared_response, rho2)``. Note
+    ``trace_xtx`` is computed on the raw data, before the unit means are removed.
+    """
+    subjects, samples = len(data), data[0].shape[1]
+    features = w0[0].shape[1]
+    w = [v.copy() for v in w0]
+    voxels = [d.shape[0] for d in data]
+    x, mu, rho2, trace_xtx = [], [], np.zeros(subjects), np.zeros(subjects)
+    for subject in range(subjects):
+        mu.append(np.mean(data[subject], 1))
+        rho2[subject] = 1
+        trace_xtx[subject] = np.sum(data[subject] ** 2)
+        x.append(data[subject] - mu[subject][:, np.newaxis])
+    sigma_s = np.identity(features)
+    shared_response = np.zeros((features, samples))
+    for _ in range(n_iter):
+        rho0 = (1 / rho2).sum()
+        chol = scipy.linalg.cho_factor(sigma_s, check_finite=False)
+        inv_sigma_s = scipy.linalg.cho_solve(chol, np.identity(features), check_finite=False)
+        sigma_s_rhos = inv_sigma_s + np.identity(features) * rho0
+        chol = scipy.linalg.cho_factor(sigma_s_rhos, check_finite=False)
+        inv_sigma_s_rhos = scipy.linalg.cho_solve(chol, np.identity(features), check_finite=False)
+        wt_invpsi_x = np.zeros((features, samples))
+        for subject in range(subjects):
+            wt_invpsi_x += (w[subject].T.dot(x[subject])) / rho2[subject]
+        shared_response = sigma_s.dot(np.identity(features) - rho0 * inv_sigma_s_rhos).dot(wt_invpsi_x)
+        sigma_s = inv_sigma_s_rhos + shared_response.dot(shared_response.T) / samples
+        trace_sigma_s = samples * np.trace(sigma_s)
+        for subject in range(subjects):
+            a_subject = x[subject].dot(shared_response.T)
+            perturbation = np.zeros(a_subject.shape)
+            np.fill_diagonal(perturbation, 0.001)
+            u_subject, _, v_subject = np.linalg.svd(a_subject + perturbation, full_matrices=False)
+            w[subject] = u_subject.dot(v_subject)
+            rho2[subject] = trace_xtx[subject]
+            rho2[subject] += -2 * np.sum(w[subject] * a_subject).sum()
+            rho2[subject] += trace_sigma_s
+            rho2[subject] /= samples * voxels[subject]
+    return w, shared_response, rho2
+
+
+@pytest.mark.parametrize("k", [None, 3])
+def test_raw_trace_matches_brainiak_transcription_with_nonzero_means(k):
+    x = _data(seed=11)                                   # unit means about 2, far from zero
+    assert x.mean(dim=-2).abs().min().item() > 1.0
+    model = SRM(k=k, n_iter=10, method="probabilistic", seed=2, trace="raw")
+    w0 = model.init_w(x)
+    model.fit(x, w0=w0)
+    ws, s, rho2 = _brainiak_srm([xi.T.copy() for xi in x.numpy()], list(w0.numpy()), 10)
+    np.testing.assert_allclose(model.w_.numpy(), np.stack(ws), atol=1e-9)
+    np.testing.assert_allclose(model.s_.numpy(), s.T, atol=1e-9)
+    np.testing.assert_allclose(model.rho2_.numpy(), rho2, atol=1e-9)
+
+
+def test_centred_trace_is_the_textbook_em_and_differs_from_raw_only_with_unit_means():
+    x = _data(seed=12)
+    w0 = SRM(seed=4).init_w(x)
+    raw = SRM(n_iter=10, seed=4, trace="raw").fit(x, w0=w0)
+    cen = SRM(n_iter=10, seed=4, trace="centred").fit(x, w0=w0)
+    ws, s, rho2 = probabilistic_srm(list(x.numpy()), list(w0.numpy()), 10)    # the centred EM
+    np.testing.assert_allclose(cen.w_.numpy(), np.stack(ws), atol=1e-9)
+    np.testing.assert_allclose(cen.rho2_.numpy(), rho2, atol=1e-9)
+    # with unit means of about 2 the raw trace inflates the noise variances a lot
+    assert (raw.rho2_ / cen.rho2_).min().item() > 2.0
+    # on centred data the two are the same computation
+    xc = x - x.mean(dim=-2, keepdim=True)
+    a = SRM(n_iter=10, seed=4, trace="raw").fit(xc, w0=w0)
+    b = SRM(n_iter=10, seed=4, trace="centred").fit(xc, w0=w0)
+    torch.testing.assert_close(a.w_, b.w_, atol=1e-12, rtol=0)
+    torch.testing.assert_close(a.rho2_, b.rho2_, atol=1e-12, rtol=0)
+    _, _, rho2_bk = _brainiak_srm([xi.T.copy() for xi in xc.numpy()], list(w0.numpy()), 10)
+    np.testing.assert_allclose(a.rho2_.numpy(), rho2_bk, atol=1e-9)
+
+
+def test_trace_and_w0_bad_input():
+    with pytest.raises(ValueError, match="trace"):
+        SRM(trace="demeaned")
+    x = _data()
+    w0 = SRM().init_w(x)
+    w0[0, 0, 0] = float("nan")
+    with pytest.raises(ValueError, match="w0"):
+        SRM().fit(x, w0=w0)
+    with pytest.raises(ValueError, match="w0"):
+        SRM().fit(x, w0=w0.numpy())

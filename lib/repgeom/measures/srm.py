@@ -16,6 +16,13 @@ Two solvers:
 
 Unlike BrainIAK's ``SRM.transform`` (which projects raw data), :meth:`SRM.transform`
 subtracts the per-network unit means learned in :meth:`SRM.fit`.
+
+BrainIAK computes the trace term ``tr(x_iᵀ x_i)`` of the noise update on the
+*raw* data although the rest of its EM uses centred data (its docstring says
+"demeaned"). ``SRM(trace="raw")`` does the same, so that the fit equals
+BrainIAK's also when the units have non-zero means; ``trace="centred"`` (the
+default) uses the centred data throughout (the textbook EM). The two agree
+when the unit means are zero.
 """
 from __future__ import annotations
 
@@ -27,6 +34,7 @@ __all__ = ["SRM", "procrustes", "variance_explained", "procrustes_distance", "ra
            "zscore_examples"]
 
 _METHODS = ("probabilistic", "deterministic")
+_TRACES = ("raw", "centred")
 
 
 def _check_stack(x: torch.Tensor, name: str, min_networks: int = 1) -> torch.Tensor:
@@ -92,6 +100,9 @@ class SRM:
     method : {"probabilistic", "deterministic"}
     seed : int
         Seed of the random orthonormal initial ``w_i``.
+    trace : {"raw", "centred"}
+        Data of the trace term ``tr(x_iᵀ x_i)`` in the probabilistic noise update: the raw data, as
+        BrainIAK computes it (what the paper ran), or the centred data.
 
     Attributes (after :meth:`fit`)
     ------------------------------
@@ -102,7 +113,8 @@ class SRM:
     sigma_s_ : torch.Tensor, shape (..., k, k) shared covariance (probabilistic)
     """
 
-    def __init__(self, k: int | None = None, n_iter: int = 10, method: str = "probabilistic", seed: int = 0):
+    def __init__(self, k: int | None = None, n_iter: int = 10, method: str = "probabilistic", seed: int = 0,
+                 trace: str = "centred"):
         if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
             raise ValueError(f"k must be a positive integer or None, got {k!r}")
         if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 1:
@@ -111,7 +123,9 @@ class SRM:
             raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-        self.k, self.n_iter, self.method, self.seed = k, n_iter, method, seed
+        if trace not in _TRACES:
+            raise ValueError(f"trace must be one of {_TRACES}, got {trace!r}")
+        self.k, self.n_iter, self.method, self.seed, self.trace = k, n_iter, method, seed, trace
         self.perturbation = 1e-3
         self.w_: torch.Tensor | None = None
 
@@ -143,6 +157,11 @@ class SRM:
             raise ValueError(f"k={k} is larger than the number of units n={n}; expected k <= n")
         if m < 2:
             raise ValueError(f"x needs at least 2 examples, got {m}")
+        if w0 is not None:
+            if not isinstance(w0, torch.Tensor):
+                raise ValueError(f"w0 must be a tensor of shape {(*x.shape[:-2], n, k)}, got {type(w0).__name__}")
+            if not bool(torch.isfinite(w0).all()):
+                raise ValueError("w0 contains NaN or Inf")
         w = self.init_w(x) if w0 is None else w0.to(dtype=x.dtype, device=x.device)
         if w.shape != (*x.shape[:-2], n, k):
             raise ValueError(f"w0 must have shape {(*x.shape[:-2], n, k)}, got {tuple(w.shape)}")
@@ -151,7 +170,7 @@ class SRM:
         if self.method == "deterministic":
             self._fit_deterministic(xc, w)
         else:
-            self._fit_probabilistic(xc, w)
+            self._fit_probabilistic(xc, w, x if self.trace == "raw" else xc)
         return self
 
     def _fit_deterministic(self, xc: torch.Tensor, w: torch.Tensor) -> None:
@@ -163,7 +182,7 @@ class SRM:
         self.rho2_ = ((xc - s.unsqueeze(-3) @ w.transpose(-1, -2)) ** 2).mean(dim=(-1, -2))
         self.sigma_s_ = s.transpose(-1, -2) @ s / xc.shape[-2]
 
-    def _fit_probabilistic(self, xc: torch.Tensor, w: torch.Tensor) -> None:
+    def _fit_probabilistic(self, xc: torch.Tensor, w: torch.Tensor, x_trace: torch.Tensor) -> None:
         # EM of Chen et al. (2015), Sec. 3; notation of BrainIAK's SRM._srm.
         n_nets, m, n = xc.shape[-3], xc.shape[-2], xc.shape[-1]
         k = w.shape[-1]
@@ -171,7 +190,7 @@ class SRM:
         batch = xc.shape[:-3]
         rho2 = torch.ones(*batch, n_nets, dtype=xc.dtype, device=xc.device)
         sigma_s = eye.expand(*batch, k, k).clone()
-        trace_xtx = (xc ** 2).sum(dim=(-1, -2))                        # (..., N)
+        trace_xtx = (x_trace ** 2).sum(dim=(-1, -2))                   # (..., N); raw data as BrainIAK
         for _ in range(self.n_iter):
             rho0 = (1.0 / rho2).sum(dim=-1)                             # (...)
             inv_sigma_s = torch.linalg.inv(sigma_s)

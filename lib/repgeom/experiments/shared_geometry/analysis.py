@@ -21,7 +21,10 @@ from .networks import ARCHS, layers_of, load_models
 from .parameters import Params
 
 __all__ = [
+    "TRACE",
     "EnsembleAnalysis",
+    "accuracy_table",
+    "trace_difference",
     "LayerResult",
     "NetworkSummary",
     "Split",
@@ -127,7 +130,11 @@ class LayerResult:
     shared_eval: torch.Tensor
 
 
-def analyse_layer(xf: torch.Tensor, xe: torch.Tensor, srm_iter: int) -> LayerResult:
+#: How the chapter's SRM computes its trace term: BrainIAK's behaviour, what the paper ran.
+TRACE = "raw"
+
+
+def analyse_layer(xf: torch.Tensor, xe: torch.Tensor, srm_iter: int, trace: str = TRACE) -> LayerResult:
     """Fit SRM on ``xf`` and measure the alignment on ``xe`` (same networks, other images).
 
     Parameters
@@ -136,12 +143,14 @@ def analyse_layer(xf: torch.Tensor, xe: torch.Tensor, srm_iter: int) -> LayerRes
     xe : torch.Tensor, shape (n_networks, m_eval, n_units)
     srm_iter : int
         EM iterations of the probabilistic SRM (k = n_units, seed 0).
+    trace : {"raw", "centred"}
+        The SRM's trace term (see :class:`repgeom.measures.srm.SRM`); default BrainIAK's ``"raw"``.
 
     Returns
     -------
     LayerResult
     """
-    srm = SRM(n_iter=srm_iter, method="probabilistic", seed=0).fit(xf)
+    srm = SRM(n_iter=srm_iter, method="probabilistic", seed=0, trace=trace).fit(xf)
     shared = srm.transform(xe)
     w = within_rsm(xe)
     return LayerResult(
@@ -168,6 +177,9 @@ class EnsembleAnalysis:
         ``layer -> LayerResult`` at the end of training.
     curve : dict
         ``layer -> [corr(shared-space iRSM at epoch e, final wRSM) for e in epochs]`` (Fig. 3 top).
+    ve_curve, cons_curve : dict
+        ``layer -> [mean SRM variance explained / mean wRSM consistency at epoch e for e in epochs]``;
+        the first entry is the untrained network when ``epochs[0] == 0`` (the claims' control).
     labels : np.ndarray, shape (m_eval,)
         Classes of the evaluation images (sorted).
     split : (fit_idx, eval_idx)
@@ -181,6 +193,8 @@ class EnsembleAnalysis:
     curve: dict
     labels: np.ndarray
     split: Split
+    ve_curve: dict
+    cons_curve: dict
 
 
 def analyse_ensemble(ens: EnsembleResult, arch: str, probe: ImageData, split: Split, p: Params,
@@ -209,21 +223,28 @@ def analyse_ensemble(ens: EnsembleResult, arch: str, probe: ImageData, split: Sp
     epochs = sorted(ens.snapshots)
     final = prepare(collect_activations(ens.models, probe.x, layers, p.max_units, seed=0), split)
     acc = np.array([accuracy(m, probe.x, probe.y) for m in ens.models])
-    per_layer = {layer: analyse_layer(*final[layer], p.srm_iter) for layer in layers}
+    per_layer = {layer: analyse_layer(*final[layer], p.srm_iter, TRACE) for layer in layers}
     # Fig. 3 top: shared-space iRSM at each checkpoint against the final wRSM
     curve = {layer: [] for layer in layers}
+    ve_curve = {layer: [] for layer in layers}
+    cons_curve = {layer: [] for layer in layers}
     for e in epochs:
         if e == epochs[-1]:
             for layer in layers:
                 curve[layer].append(per_layer[layer].r_final)
+                ve_curve[layer].append(float(per_layer[layer].ve.mean()))
+                cons_curve[layer].append(float(per_layer[layer].consistency.mean()))
             continue
         models = load_models(arch, probe.num_classes, ens.snapshots[e], p, device)
         acts = prepare(collect_activations(models, probe.x, layers, p.max_units, seed=0), split)
         for layer in layers:
             xf, xe = acts[layer]
-            srm = SRM(n_iter=p.srm_iter, method="probabilistic", seed=0).fit(xf)
+            srm = SRM(n_iter=p.srm_iter, method="probabilistic", seed=0, trace=TRACE).fit(xf)
             curve[layer].append(compare_rsms(inter_rsm(srm.transform(xe)), per_layer[layer].wrsm).item())
-    return EnsembleAnalysis(layers, epochs, acc, per_layer, curve, probe.y[split[1]].numpy(), split)
+            ve_curve[layer].append(float(variance_explained(srm, xe).mean()))
+            cons_curve[layer].append(float(rsm_consistency(xe).mean()))
+    return EnsembleAnalysis(layers, epochs, acc, per_layer, curve, probe.y[split[1]].numpy(), split,
+                            ve_curve, cons_curve)
 
 
 def analyse_all(p: Params, ensembles: dict[tuple[str, str], EnsembleResult], probe_sets: dict[str, ImageData],
@@ -348,3 +369,67 @@ def method_agreement(results: dict[tuple[str, str], EnsembleAnalysis],
         cka, proc = layer_profiles(res)
         agree[key] = (spearmanr(ve, cka)[0], spearmanr(ve, proc)[0]) if len(res.layers) > 2 else (np.nan, np.nan)
     return agree
+
+
+def trace_difference(ensembles: dict[tuple[str, str], EnsembleResult], probe_sets: dict[str, ImageData],
+                     p: Params, role: str, arch: str = "ConvNet") -> dict[str, tuple[float, float, float]]:
+    """BrainIAK's raw-data trace term against the centred one, on the final networks of one ensemble.
+
+    Parameters
+    ----------
+    ensembles : dict
+        ``(role, arch) -> EnsembleResult``.
+    probe_sets : dict
+        ``role -> ImageData``.
+    p : Params
+    role, arch : str
+        The ensemble to compare on.
+
+    Returns
+    -------
+    dict
+        ``layer -> (max |W_raw - W_centred|, max relative difference of the noise variances,
+        max |VE_raw - VE_centred| on the evaluation images)``.
+    """
+    probe = probe_sets[role]
+    split = probe_split(probe.y, p.fit_fraction)
+    layers = layers_of(arch)
+    acts = prepare(collect_activations(ensembles[role, arch].models, probe.x, layers, p.max_units, seed=0), split)
+    out = {}
+    for layer in layers:
+        xf, xe = acts[layer]
+        raw, cen = (SRM(n_iter=p.srm_iter, method="probabilistic", seed=0, trace=t).fit(xf)
+                    for t in ("raw", "centred"))
+        out[layer] = ((raw.w_ - cen.w_).abs().max().item(),
+                      ((raw.rho2_ - cen.rho2_).abs() / cen.rho2_).max().item(),
+                      (variance_explained(raw, xe) - variance_explained(cen, xe)).abs().max().item())
+    return out
+
+
+def accuracy_table(results: dict[tuple[str, str], EnsembleAnalysis], role: str, floors: dict[str, float]) -> str:
+    """Each network's held-out accuracy on one dataset role, as a Markdown table for the page.
+
+    Parameters
+    ----------
+    results : dict
+        ``(role, arch) -> EnsembleAnalysis``.
+    role : str
+    floors : dict
+        ``arch -> accuracy floor`` in [0, 1], shown in the header.
+
+    Returns
+    -------
+    str
+        One row per network (seed order), one column per architecture, accuracies in percent.
+    """
+    archs = [a for (r, a) in results if r == role]
+    if not archs:
+        raise ValueError(f"no results for role {role!r}")
+    n = max(len(results[role, a].acc) for a in archs)
+    head = "| Network | " + " | ".join(f"{a} (floor {100 * floors[a]:.0f} %)" for a in archs) + " |"
+    rows = [head, "| --- |" + " --- |" * len(archs)]
+    for i in range(n):
+        cells = [f"{100 * results[role, a].acc[i]:.1f} %" if i < len(results[role, a].acc) else "" for a in archs]
+        rows.append(f"| {i + 1} | " + " | ".join(cells) + " |")
+    rows.append("| mean | " + " | ".join(f"{100 * results[role, a].acc.mean():.1f} %" for a in archs) + " |")
+    return "\n".join(rows)

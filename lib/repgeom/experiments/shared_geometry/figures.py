@@ -1,8 +1,8 @@
 """The chapter's figures: the simulation (Fig. 2), the ConvNet example (Fig. 1), the layer profiles (Fig. 3)
-and the comparison with CKA and Procrustes distance."""
+and the comparison with CKA and Procrustes distance, drawn to the book's figure standard."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.figure
 import matplotlib.pyplot as plt
@@ -11,6 +11,7 @@ import torch
 from sklearn.decomposition import PCA
 
 from repgeom import stats
+from repgeom.book.plots import heatmap, panels, shared_colorbar
 
 from .analysis import EnsembleAnalysis, layer_profiles
 from .simulation import KINDS, METHODS, SPACES
@@ -31,7 +32,7 @@ def plot_sim_bars(table: dict) -> matplotlib.figure.Figure:
     matplotlib.figure.Figure
         One panel per kind of transform, linear and rank correlation side by side.
     """
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2), sharey=True)
+    fig, axes = panels(2, panel_height=2.8, sharey=True)
     colors = {"shared": "C0", "native": "C5"}
     for ax, kind in zip(axes, KINDS):
         for j, method in enumerate(METHODS):
@@ -42,15 +43,16 @@ def plot_sim_bars(table: dict) -> matplotlib.figure.Figure:
                 ax.errorbar(xpos, iv.estimate, yerr=[[iv.estimate - iv.low], [iv.high - iv.estimate]], color="k",
                             capsize=3)
         ax.set_xticks([0, 1], ["linear", "rank"])
+        ax.set_xlabel("correlation of the RSMs")
         ax.set_title(f"{kind} transforms")
         ax.axhline(0, color="k", lw=0.5)
     axes[0].set_ylabel("corr(iRSM, wRSM)")
     axes[1].legend(loc="center right")
-    fig.tight_layout()
     return fig
 
 
-def plot_rsm_row(mats: Sequence[torch.Tensor], titles: Sequence[str]) -> matplotlib.figure.Figure:
+def plot_rsm_row(mats: Sequence[torch.Tensor], titles: Sequence[str], axis_label: str = "image"
+                 ) -> matplotlib.figure.Figure:
     """RSMs side by side on one colour scale [-1, 1] with one colour bar (Figs. 1B and 2B).
 
     Parameters
@@ -59,17 +61,21 @@ def plot_rsm_row(mats: Sequence[torch.Tensor], titles: Sequence[str]) -> matplot
         Three RSMs.
     titles : sequence of str
         One title per RSM.
+    axis_label : str
+        What the rows and columns are (e.g. "test point (sorted by cloud)").
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    fig, axes = plt.subplots(1, 3, figsize=(9, 3.1))
+    fig, axes = panels(3, panel_height=2.6)
     for ax, mat, title in zip(axes, mats, titles):
-        im = ax.imshow(mat.numpy(), vmin=-1, vmax=1, cmap="viridis")
+        im = heatmap(ax, mat.numpy(), vmin=-1, vmax=1, aspect="equal")
         ax.set_title(title)
         ax.set_xticks([]), ax.set_yticks([])
-    fig.colorbar(im, ax=axes, shrink=0.8, label="correlation")
+        ax.set_xlabel(axis_label)
+    axes[0].set_ylabel(axis_label)
+    shared_colorbar(fig, im, axes, "correlation")
     return fig
 
 
@@ -88,7 +94,7 @@ def plot_class_means(native: torch.Tensor, shared: torch.Tensor, labels: np.ndar
     matplotlib.figure.Figure
     """
     classes = np.unique(labels)
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3.6))
+    fig, axes = panels(2, panel_height=3.0)
     for ax, space, title in ((axes[0], native, "native space"), (axes[1], shared, "shared space (SRM)")):
         means = np.stack([[space[i][labels == c].mean(0).numpy() for c in classes] for i in range(2)])  # (2, C, n)
         pca = PCA(2, random_state=0).fit(means.reshape(-1, means.shape[-1]))
@@ -97,9 +103,8 @@ def plot_class_means(native: torch.Tensor, shared: torch.Tensor, labels: np.ndar
             ax.scatter(z[:, 0], z[:, 1], c=[f"C{c % 10}" for c in classes], marker=marker, s=50,
                        label=f"network {i + 1}", edgecolor="k", linewidth=0.4)
         ax.set_title(title)
-        ax.set_xlabel("PC 1"), ax.set_ylabel("PC 2")
+        ax.set_xlabel("principal component 1"), ax.set_ylabel("principal component 2")
     axes[0].legend()
-    fig.tight_layout()
     return fig
 
 
@@ -110,78 +115,110 @@ def _ci_bars(ax, samples: list[np.ndarray], shades: np.ndarray, n_resamples: int
     ax.set_ylim(0, 1)
 
 
-def plot_layer_profiles(results: dict[tuple[str, str], EnsembleAnalysis], n_resamples: int
-                        ) -> matplotlib.figure.Figure:
-    """Fig. 3: per ensemble, the alignment over training, SRM variance explained and wRSM consistency per layer.
+def plot_layer_profiles(results: Mapping[tuple[str, str], EnsembleAnalysis], arch: str, roles: Sequence[str],
+                        labels: Mapping[str, str], n_resamples: int) -> matplotlib.figure.Figure:
+    """Fig. 3 for one architecture: a column per dataset role, rows as in the paper.
+
+    Rows: the shared-space iRSM–final-wRSM correlation over the training checkpoints, SRM variance explained
+    per layer, and wRSM consistency per layer (95% bootstrap CIs over networks / network pairs). A role that
+    was not run gets a column that says so.
 
     Parameters
     ----------
-    results : dict
-        ``(role, arch) -> EnsembleAnalysis``; one column each.
+    results : mapping
+        ``(role, arch) -> EnsembleAnalysis``.
+    arch : {"ConvNet", "ResNet-18"}
+    roles : sequence of str
+        The paper's dataset roles in column order (``("cifar10", "cifar100")``).
+    labels : mapping
+        ``role -> the data it used, in words``; roles absent from ``results`` are shown as not run.
     n_resamples : int
-        Bootstrap resamples of the 95% CIs (over networks or network pairs).
+        Bootstrap resamples of the 95% CIs.
 
     Returns
     -------
     matplotlib.figure.Figure
-        Three rows (training curve, variance explained, consistency), layers shaded darker with depth.
     """
-    fig, axes = plt.subplots(3, len(results), figsize=(3.4 * len(results), 8.2), squeeze=False)
-    for c, ((ds, arch), res) in enumerate(results.items()):
+    ncols = len(roles)
+    fig, axes = panels(3 * ncols, ncols=ncols, panel_height=2.2)
+    grid = np.array(axes).reshape(3, ncols)
+    names = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100"}
+    for c, role in enumerate(roles):
+        col = grid[:, c]
+        if (role, arch) not in results:
+            for ax in col:
+                ax.set_axis_off()
+            col[0].set_title(f"{arch}, {names.get(role, role)} role")
+            col[1].text(0.5, 0.5, f"{names.get(role, role)} role\nnot run in this build", ha="center",
+                        va="center", transform=col[1].transAxes)
+            continue
+        res = results[role, arch]
         layers = res.layers
         shades = plt.cm.Blues(np.linspace(0.35, 1.0, len(layers)))
-        ax = axes[0, c]
-        for layer, col in zip(layers, shades):
-            ax.plot(res.epochs, res.curve[layer], "o-", color=col, label=layer, ms=3)
-        ax.set_title(f"{arch}, {ds}")
-        ax.set_xlabel("epoch")
-        ax.legend(fontsize=6, ncol=2)
-        _ci_bars(axes[1, c], [res.per_layer[l].ve for l in layers], shades, n_resamples)
-        _ci_bars(axes[2, c], [res.per_layer[l].consistency for l in layers], shades, n_resamples)
-        for r in (1, 2):
-            axes[r, c].set_xticks(range(len(layers)), layers, rotation=60, fontsize=7)
-    axes[0, 0].set_ylabel("corr(shared iRSM, final wRSM)")
-    axes[1, 0].set_ylabel("SRM variance explained\n(held-out images)")
-    axes[2, 0].set_ylabel("corr between wRSMs\n(consistency)")
-    fig.tight_layout()
+        for layer, colr in zip(layers, shades):
+            col[0].plot(res.epochs, res.curve[layer], "o-", color=colr, label=layer, ms=3)
+        if max(res.epochs) > 10:
+            col[0].set_xscale("symlog", linthresh=1)
+        col[0].set_xticks(res.epochs, [str(e) for e in res.epochs])
+        col[0].set_title(f"{arch}\n{labels[role]}")
+        col[0].set_xlabel("training epoch")
+        _ci_bars(col[1], [res.per_layer[l].ve for l in layers], shades, n_resamples)
+        _ci_bars(col[2], [res.per_layer[l].consistency for l in layers], shades, n_resamples)
+        short = [l.replace("block", "b") for l in layers]
+        for ax in col[1:]:
+            ax.set_xticks(range(len(layers)), short, rotation=90 if len(layers) > 4 else 0)
+            ax.set_xlabel("layer (shallow to deep)")
+    grid[0, 0].set_ylabel("corr(shared iRSM,\nfinal wRSM)")
+    grid[1, 0].set_ylabel("SRM variance\nexplained (held out)")
+    grid[2, 0].set_ylabel("corr between\nwRSMs")
+    first = next((res for (r, a), res in results.items() if a == arch), None)
+    if first is not None:
+        handles, names_ = grid[0, 0].get_legend_handles_labels() if (roles[0], arch) in results else ([], [])
+        if handles:
+            grid[0, 0].legend(handles, names_, ncol=3 if len(handles) > 4 else 1, fontsize=8,
+                              handlelength=1.0, columnspacing=0.6, loc="lower right")
     return fig
 
 
-def plot_beyond(results: dict[tuple[str, str], EnsembleAnalysis],
-                ve_mean: dict[tuple[str, str], np.ndarray]) -> matplotlib.figure.Figure:
+def plot_beyond(results: Mapping[tuple[str, str], EnsembleAnalysis], ve_mean: Mapping[tuple[str, str], np.ndarray],
+                labels: Mapping[str, str]) -> matplotlib.figure.Figure:
     """SRM variance explained beside linear CKA and Procrustes similarity per layer, and accuracy against VE.
 
     Parameters
     ----------
-    results : dict
+    results : mapping
         ``(role, arch) -> EnsembleAnalysis``; one panel each.
-    ve_mean : dict
+    ve_mean : mapping
         ``(role, arch) -> np.ndarray (n_layers,)`` mean variance explained.
+    labels : mapping
+        ``role -> the data it used, in words``.
 
     Returns
     -------
     matplotlib.figure.Figure
         The last panel scatters each network's held-out accuracy (%) against its last-layer VE.
     """
-    fig, axes = plt.subplots(1, len(results) + 1, figsize=(3.4 * (len(results) + 1), 3.4), squeeze=False)
-    axes = axes[0]
+    fig, axes = panels(len(results) + 1, panel_height=3.0)
     for c, ((ds, arch), res) in enumerate(results.items()):
         layers = res.layers
         cka, proc = layer_profiles(res)
         ax = axes[c]
         ax.plot(range(len(layers)), ve_mean[ds, arch], "o-", label="SRM variance explained")
-        ax.plot(range(len(layers)), cka, "s-", label="linear CKA (mean pair)")
-        ax.plot(range(len(layers)), proc, "^-", label="1 - Procrustes angle / (π/2)")
-        ax.set_xticks(range(len(layers)), layers, rotation=60, fontsize=7)
-        ax.set_ylim(0, 1)
-        ax.set_title(f"{arch}, {ds}")
-    axes[0].legend(fontsize=7)
+        ax.plot(range(len(layers)), cka, "s-", label="linear CKA")
+        ax.plot(range(len(layers)), proc, "^-", label="Procrustes similarity")
+        ax.set_xticks(range(len(layers)), [l.replace("block", "b") for l in layers],
+                      rotation=90 if len(layers) > 4 else 0)
+        ax.set_ylim(0, 1.05)
+        ax.set_xlabel("layer (shallow to deep)")
+        ax.set_ylabel("similarity across networks")
+        ax.set_title(f"{arch}\n{labels[ds]}")
+    axes[0].legend(fontsize=8, loc="lower right")
     ax = axes[-1]
     for k, ((ds, arch), res) in enumerate(results.items()):
         last = res.layers[-1]
-        ax.scatter(100 * res.acc, res.per_layer[last].ve, label=f"{arch}, {ds} ({last})", color=f"C{k}")
-    ax.set_xlabel("test accuracy (%)")
-    ax.set_ylabel("SRM VE of the network (last layer)")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
+        ax.scatter(100 * res.acc, res.per_layer[last].ve, label=f"{arch} ({last})", color=f"C{k}")
+    ax.set_xlabel("held-out accuracy (%)")
+    ax.set_ylabel("SRM variance explained,\nlast layer")
+    ax.set_title("each network")
+    ax.legend(fontsize=8)
     return fig

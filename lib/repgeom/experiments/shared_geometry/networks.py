@@ -1,10 +1,9 @@
-"""The chapter's data and its two ensembles: ten ConvNets and ten ResNet-18s per dataset."""
+"""The chapter's data and its two ensembles of ConvNets and ResNet-18s per dataset role."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -18,6 +17,7 @@ from .parameters import Params
 __all__ = [
     "ARCHS",
     "Datasets",
+    "data_label",
     "layers_of",
     "load_datasets",
     "load_models",
@@ -28,6 +28,29 @@ __all__ = [
 ]
 
 ARCHS = ("ConvNet", "ResNet-18")
+
+_NAMES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "fashion_mnist": "Fashion-MNIST",
+          "sklearn_digits": "scikit-learn digits", "mnist": "MNIST"}
+
+
+def data_label(provenance: DataProvenance) -> str:
+    """The data a role actually used, in words: ``"CIFAR-10"`` or ``"Fashion-MNIST (stand-in for CIFAR-10)"``.
+
+    Parameters
+    ----------
+    provenance : DataProvenance
+        Of the role's probe (or training) images.
+
+    Returns
+    -------
+    str
+    """
+    def name(key: str) -> str:
+        base = key.split("/")[0]
+        return _NAMES.get(base, base)
+
+    used, requested = name(provenance.used), name(provenance.requested)
+    return f"{used} (stand-in for {requested})" if provenance.substituted else used
 
 
 @dataclass(frozen=True)
@@ -83,7 +106,7 @@ def recipe(arch: str, num_classes: int, p: Params) -> dict:
         ``make_model``, ``epochs``, ``batch_size``, ``make_optimizer`` and
         ``augment``, the keywords of :func:`repgeom.models.ensemble.train_ensemble`.
         The ConvNet uses RMSprop (Keras's rho 0.9) and no augmentation;
-        ResNet-18 uses Adam and random shifts (up to 1/8 of the side) and flips.
+        ResNet-18 uses Adam and, when ``p.resnet_augment``, random shifts (up to 1/8 of the side) and flips.
     """
     if arch == "ConvNet":
         return {"make_model": lambda: ConvNet(num_classes, image_size=p.image_size),
@@ -94,13 +117,29 @@ def recipe(arch: str, num_classes: int, p: Params) -> dict:
     return {"make_model": lambda: ResNet18(num_classes, width=p.resnet_width),
             "epochs": p.resnet_epochs, "batch_size": p.resnet_batch,
             "make_optimizer": lambda prm: torch.optim.Adam(prm, lr=p.resnet_lr),
-            "augment": lambda xb, g: shift_flip(xb, g, pad=pad)}
+            "augment": (lambda xb, g: shift_flip(xb, g, pad=pad)) if p.resnet_augment else None}
 
 
-def snapshot_epochs(epochs: int, n_snapshots: int) -> tuple[int, ...]:
-    """Up to ``n_snapshots`` geometrically spaced epochs from 1 to ``epochs`` (distinct, increasing)."""
-    e = np.unique(np.round(np.geomspace(1, epochs, n_snapshots)).astype(int))
-    return tuple(int(v) for v in e)
+def snapshot_epochs(epochs: int, checkpoints: tuple[int, ...]) -> tuple[int, ...]:
+    """The checkpoints within a training run of ``epochs`` epochs, and always its last epoch.
+
+    Parameters
+    ----------
+    epochs : int
+        Epochs of the run (>= 1).
+    checkpoints : tuple of int
+        Requested epochs (0 = initialisation), e.g. the paper's 0, 1, 2, 4, 6, 9, 14, 21, 32, 50.
+
+    Returns
+    -------
+    tuple of int
+        Distinct, increasing epochs in ``[0, epochs]``, ending with ``epochs``.
+    """
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    if any(int(c) < 0 for c in checkpoints):
+        raise ValueError(f"checkpoints must be non-negative epochs, got {checkpoints}")
+    return tuple(sorted({int(c) for c in checkpoints if c <= epochs} | {int(epochs)}))
 
 
 def network_seeds(p: Params) -> dict[str, list[int]]:
@@ -163,9 +202,12 @@ def train_ensembles(p: Params, train_sets: dict[str, ImageData], device: torch.d
         for arch in ARCHS:
             r = recipe(arch, d.num_classes, p)
             make = r.pop("make_model")
-            name = f"shared_geometry-{ds}-{arch.lower()}-{p.image_size}px-{p.n_train}.pt"
+            # the cache checks seeds, data and schedule; the name carries the rest of the recipe
+            tag = (f"w{p.resnet_width}-lr{p.resnet_lr:g}-{'aug' if p.resnet_augment else 'noaug'}"
+                   if arch == "ResNet-18" else f"lr{p.convnet_lr:g}")
+            name = f"shared_geometry-{ds}-{arch.lower()}-{p.image_size}px-{p.n_train}-{tag}.pt"
             ensembles[ds, arch] = train_ensemble(
                 make, seeds[arch], d.x, d.y, **r, device=device,
-                snapshot_epochs=snapshot_epochs(r["epochs"], p.n_snapshots),
+                snapshot_epochs=snapshot_epochs(r["epochs"], p.checkpoints),
                 cache=ckpt_dir / name, desc=f"{arch} {ds}")
     return ensembles

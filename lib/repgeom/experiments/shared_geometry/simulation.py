@@ -102,7 +102,7 @@ def simulate(seed: int, p: Params) -> SimulationRun:
             q = torch.stack([torch.eye(p.sim_hidden, dtype=torch.float64)[torch.randperm(p.sim_hidden, generator=gen)]
                              for _ in range(10)])
         xs = h.unsqueeze(0) @ q.transpose(-1, -2)                        # (10, m, n): rows Q_i h_t
-        srm = SRM(n_iter=10, method="probabilistic", seed=seed).fit(xs[:, fit_idx])
+        srm = SRM(n_iter=10, method="probabilistic", seed=seed, trace="raw").fit(xs[:, fit_idx])  # BrainIAK
         test = xs[:, test_idx]
         shared = srm.transform(test)
         w, i_s, i_n = within_rsm(test), inter_rsm(shared), inter_rsm(test)
