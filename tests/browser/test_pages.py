@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -30,6 +31,15 @@ pytestmark = [
                        reason="Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"),
     pytest.mark.skipif(not (HTML / "index.html").is_file(), reason=f"the book is not built at {HTML} (make book)"),
 ]
+
+
+#: Chapter pages (the figure-caption rule applies to them), from the table of contents.
+CHAPTERS = frozenset(
+    line.split("book/")[-1].strip() for line in (ROOT / "_toc.yml").read_text().splitlines()
+    if "file: book/" in line and not any(name in line for name in
+                                         ("intro", "scorecard", "gallery", "performance", "data_sources")))
+#: Python reprs that must not reach a reader: tuples like ``(0,)``, bare booleans or None, ``0.00e+00``.
+_REPR = re.compile(r"^\(.*,\)$|^(True|False|None)$|\d\.\d+e[+-]00\b|np\.float|tensor\(")
 
 
 def _pages() -> list[str]:
@@ -129,5 +139,26 @@ def test_page_renders_without_errors(server, browser, page):
     browser.set_script_timeout(60)
     raw_tex = browser.execute_async_script(_RAW_TEX_JS)
     assert not raw_tex, f"{page}: raw TeX visible (MathJax did not typeset it): {raw_tex[:3]}"
+    # 6. Figures are shown at (nearly) their natural size, so their text stays readable (DESIGN.md's figure
+    #    standard): no figure image is scaled below 60 % of its natural width.
+    shrunk = browser.execute_script(
+        "return Array.from(document.querySelectorAll('figure img, img.figure, .cell_output img'))"
+        ".filter(i => i.naturalWidth > 0 && i.getBoundingClientRect().width < 0.6 * i.naturalWidth)"
+        ".map(i => `${i.src.split('/').pop()} at ${Math.round(100 * i.getBoundingClientRect().width / i.naturalWidth)} %`)")
+    assert not shrunk, f"{page}: figures shown at under 60 % of their natural size: {shrunk[:5]}"
+    # 7. In a chapter every figure is numbered and captioned, and its caption names the paper figure it
+    #    reproduces ("Reproduces paper Fig. 2.") or says it goes beyond the paper.
+    if Path(page).stem in CHAPTERS:
+        captions = browser.execute_script(
+            "return Array.from(document.querySelectorAll('figure')).map(f => {"
+            " const c = f.querySelector('figcaption'); return [f.id, c ? c.innerText.trim() : ''] })")
+        bad = [(fid, text[:60]) for fid, text in captions
+               if not re.match(r"^Fig(ure)?\.? \d+\.\d+\s*(Reproduces paper|Beyond the paper)", text)]
+        assert not bad, f"{page}: figures without a number and a caption naming the paper figure: {bad[:5]}"
+    # 8. Tables are written for readers: no cell cut with an ellipsis, no Python reprs, no e+00 p-values.
+    cells = browser.execute_script(
+        "return Array.from(document.querySelectorAll('table td, table th')).map(c => c.innerText.trim())")
+    reprs = [c for c in cells if _REPR.search(c) or c.endswith("…") or c.endswith("...")]
+    assert not reprs, f"{page}: table cells with truncation or Python reprs: {reprs[:5]}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SHOTS / (Path(page).stem + ".png")))
