@@ -26,6 +26,28 @@ def check_tensor(x: torch.Tensor, name: str, min_dim: int = 0, *, floating: bool
     return x
 
 
+def check_nonempty(x: torch.Tensor, name: str) -> torch.Tensor:
+    """Return ``x`` if it has at least one entry (no axis of length 0).
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and the shape it got.
+    """
+    if x.numel() == 0:
+        raise ValueError(f"{name} must not be empty (every axis of length >= 1), got shape {tuple(x.shape)}")
+    return x
+
+
+def check_broadcast(name_a: str, shape_a: tuple[int, ...], name_b: str, shape_b: tuple[int, ...]) -> torch.Size:
+    """The broadcast of two (leading) shapes; ``ValueError`` naming both arguments if they do not broadcast."""
+    try:
+        return torch.broadcast_shapes(tuple(shape_a), tuple(shape_b))
+    except RuntimeError:
+        raise ValueError(f"{name_a} and {name_b} must have broadcastable leading dimensions, "
+                         f"got {tuple(shape_a)} and {tuple(shape_b)}") from None
+
+
 def all_finite(x: torch.Tensor) -> bool:
     """Whether no entry of ``x`` is NaN or infinite.
 

@@ -23,12 +23,19 @@ BrainIAK computes the trace term ``tr(x_iᵀ x_i)`` of the noise update on the
 BrainIAK's also when the units have non-zero means; ``trace="centred"`` (the
 default) uses the centred data throughout (the textbook EM). The two agree
 when the unit means are zero.
+
+More units than examples (``n > m``, BrainIAK's usual voxels > time points) is
+well posed and supported; a shared response with more dimensions than examples
+(``k > m``, including ``k=None`` with ``n > m``) is not determined by the data
+and raises ``ValueError``, as BrainIAK's ``SRM.fit`` does.
 """
 from __future__ import annotations
 
 import torch
 
-from repgeom.checks import check_tensor
+from repgeom.checks import check_broadcast, check_nonempty, check_tensor
+
+from .similarity.gram_matrix import _pow2_rescale
 
 __all__ = ["SRM", "procrustes", "variance_explained", "procrustes_distance", "random_orthogonal",
            "zscore_examples"]
@@ -43,7 +50,14 @@ def _check_stack(x: torch.Tensor, name: str, min_networks: int = 1) -> torch.Ten
     check_tensor(x, name)
     if x.shape[-3] < min_networks:
         raise ValueError(f"{name} needs at least {min_networks} networks on axis -3, got {x.shape[-3]}")
-    return x
+    return check_nonempty(x, name)
+
+
+def _check_matrices(x: torch.Tensor, name: str) -> torch.Tensor:
+    """A finite, floating, non-empty tensor of shape (..., rows, columns)."""
+    if isinstance(x, torch.Tensor) and x.ndim < 2:
+        raise ValueError(f"{name} must have shape (..., m, n), got {tuple(x.shape)}")
+    return check_nonempty(check_tensor(x, name, 2), name)
 
 
 def procrustes(a: torch.Tensor) -> torch.Tensor:
@@ -51,15 +65,22 @@ def procrustes(a: torch.Tensor) -> torch.Tensor:
 
     Parameters
     ----------
-    a : torch.Tensor, shape (..., n, k), n >= k
+    a : torch.Tensor, shape (..., n, k), n >= k >= 1
+        Finite, floating point (integer tensors are rejected, not cast: cast them yourself).
 
     Returns
     -------
-    torch.Tensor, shape (..., n, k)
+    torch.Tensor, shape (..., n, k), dtype of ``a``
         ``U Vᵀ`` from the thin SVD ``a = U Σ Vᵀ``.
     """
-    if a.ndim < 2 or a.shape[-2] < a.shape[-1]:
+    _check_matrices(a, "a")
+    if a.shape[-2] < a.shape[-1]:
         raise ValueError(f"a must have shape (..., n, k) with n >= k, got {tuple(a.shape)}")
+    return _procrustes(a)
+
+
+def _procrustes(a: torch.Tensor) -> torch.Tensor:
+    """:func:`procrustes` without the argument checks (the solvers' inner loop, finite by construction)."""
     u, _, vh = torch.linalg.svd(a, full_matrices=False)
     return u @ vh
 
@@ -71,16 +92,21 @@ def random_orthogonal(*shape: int, generator: torch.Generator | None = None,
     Parameters
     ----------
     *shape : int
-        ``(..., n, k)`` with ``n >= k``.
+        ``(..., n, k)`` with ``n >= k >= 1`` (every entry >= 1).
     generator : torch.Generator, optional
         CPU generator (the draw happens on the CPU, then moves to ``device``).
+    dtype : torch.dtype
+        A floating-point dtype.
 
     Returns
     -------
     torch.Tensor, shape (..., n, k)
     """
-    if len(shape) < 2 or shape[-2] < shape[-1] or min(shape) < 1:
-        raise ValueError(f"shape must be (..., n, k) with n >= k >= 1, got {shape}")
+    if (len(shape) < 2 or any(isinstance(d, bool) or not isinstance(d, int) for d in shape)
+            or shape[-2] < shape[-1] or min(shape) < 1):
+        raise ValueError(f"shape must be integers (..., n, k) with n >= k >= 1, got {shape}")
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise ValueError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
     g = torch.randn(*shape, generator=generator, dtype=torch.float64)
     q, r = torch.linalg.qr(g)
     q = q * torch.sign(torch.diagonal(r, dim1=-2, dim2=-1)).unsqueeze(-2)
@@ -129,9 +155,25 @@ class SRM:
         self.perturbation = 1e-3
         self.w_: torch.Tensor | None = None
 
+    def _k_for(self, x: torch.Tensor) -> int:
+        """The number of shared dimensions for data ``x`` of shape (..., N, m, n), checked against n and m."""
+        n, m = x.shape[-1], x.shape[-2]
+        k = self.k or n
+        given = f"k={k}" if self.k else f"k=None (k = n = {n} units)"
+        if k > n:
+            raise ValueError(f"{given} is larger than the number of units n={n}; expected k <= n")
+        if m < 2:
+            raise ValueError(f"x needs at least 2 examples, got {m}")
+        if k > m:
+            raise ValueError(f"{given} is larger than the number of examples m={m} on axis -2 of x; expected "
+                             f"k <= m (a shared response with more dimensions than examples is not determined "
+                             f"by the data): pass k <= {m} or more examples")
+        return k
+
     def init_w(self, x: torch.Tensor) -> torch.Tensor:
-        """The seeded random orthonormal initial ``w_i`` for data shaped like ``x``, (..., N, n, k)."""
-        k = self.k or x.shape[-1]
+        """The seeded random orthonormal initial ``w_i`` for data ``x`` of shape (..., N, m, n): (..., N, n, k)."""
+        _check_stack(x, "x")
+        k = self._k_for(x)
         gen = torch.Generator().manual_seed(self.seed)
         return random_orthogonal(*x.shape[:-2], x.shape[-1], k, generator=gen, dtype=x.dtype, device=x.device)
 
@@ -141,9 +183,11 @@ class SRM:
         Parameters
         ----------
         x : torch.Tensor, shape (..., N, m, n)
-            N networks' activations on the same m examples, n units each.
+            N networks' activations on the same m examples, n units each;
+            ``m >= 2`` and ``k <= min(n, m)`` (``n > m`` is fine).
         w0 : torch.Tensor, shape (..., N, n, k), optional
-            Initial transforms (default: :meth:`init_w`).
+            Initial transforms, finite, cast to ``x``'s dtype and device (default: :meth:`init_w`).
+            Orthonormal columns are expected (not checked).
 
         Returns
         -------
@@ -151,20 +195,18 @@ class SRM:
             ``self``, fitted.
         """
         _check_stack(x, "x")
-        n, m = x.shape[-1], x.shape[-2]
-        k = self.k or n
-        if k > n:
-            raise ValueError(f"k={k} is larger than the number of units n={n}; expected k <= n")
-        if m < 2:
-            raise ValueError(f"x needs at least 2 examples, got {m}")
-        if w0 is not None:
+        n = x.shape[-1]
+        k = self._k_for(x)
+        if w0 is None:
+            w = self.init_w(x)
+        else:
             if not isinstance(w0, torch.Tensor):
                 raise ValueError(f"w0 must be a tensor of shape {(*x.shape[:-2], n, k)}, got {type(w0).__name__}")
-            if not bool(torch.isfinite(w0).all()):
-                raise ValueError("w0 contains NaN or Inf")
-        w = self.init_w(x) if w0 is None else w0.to(dtype=x.dtype, device=x.device)
-        if w.shape != (*x.shape[:-2], n, k):
-            raise ValueError(f"w0 must have shape {(*x.shape[:-2], n, k)}, got {tuple(w.shape)}")
+            if w0.shape != (*x.shape[:-2], n, k):
+                raise ValueError(f"w0 must have shape {(*x.shape[:-2], n, k)}, got {tuple(w0.shape)}")
+            check_tensor(w0, "w0", floating=False)
+            # checked again after the cast: a float64 w0 beyond float32's range becomes Inf
+            w = check_tensor(w0.to(dtype=x.dtype, device=x.device), "w0 (cast to x's dtype)")
         self.mu_ = x.mean(dim=-2, keepdim=True)
         xc = x - self.mu_
         if self.method == "deterministic":
@@ -176,7 +218,7 @@ class SRM:
     def _fit_deterministic(self, xc: torch.Tensor, w: torch.Tensor) -> None:
         s = (xc @ w).mean(dim=-3)
         for _ in range(self.n_iter):
-            w = procrustes(xc.transpose(-1, -2) @ s.unsqueeze(-3))
+            w = _procrustes(xc.transpose(-1, -2) @ s.unsqueeze(-3))
             s = (xc @ w).mean(dim=-3)
         self.w_, self.s_ = w, s
         self.rho2_ = ((xc - s.unsqueeze(-3) @ w.transpose(-1, -2)) ** 2).mean(dim=(-1, -2))
@@ -205,7 +247,7 @@ class SRM:
             # M-step: W_i by Procrustes of x_iᵀ s, then the noise variances
             a = xc.transpose(-1, -2) @ s.unsqueeze(-3)                  # (..., N, n, k)
             # BrainIAK adds 0.001 to the diagonal before the SVD (keeps it well posed)
-            w = procrustes(a + self.perturbation * torch.eye(n, k, dtype=a.dtype, device=a.device))
+            w = _procrustes(a + self.perturbation * torch.eye(n, k, dtype=a.dtype, device=a.device))
             rho2 = (trace_xtx - 2 * (w * a).sum(dim=(-1, -2)) + trace_sigma_s[..., None]) / (m * n)
         self.w_, self.s_, self.rho2_, self.sigma_s_ = w, s, rho2, sigma_s
 
@@ -241,6 +283,7 @@ class SRM:
         Parameters
         ----------
         s : torch.Tensor, shape (..., m', k)
+            Finite, floating point (cast to the fit's dtype); leading dimensions those of the fit's batch.
 
         Returns
         -------
@@ -249,9 +292,14 @@ class SRM:
         """
         if self.w_ is None:
             raise ValueError("this SRM is not fitted; call fit(x) first")
-        if s.ndim < 2 or s.shape[-1] != self.w_.shape[-1]:
-            raise ValueError(f"s must have shape (..., m, k={self.w_.shape[-1]}), got {tuple(s.shape)}")
-        return s.unsqueeze(-3) @ self.w_.transpose(-1, -2) + self.mu_
+        if not isinstance(s, torch.Tensor) or s.ndim < 2 or s.shape[-1] != self.w_.shape[-1]:
+            raise ValueError(f"s must have shape (..., m, k={self.w_.shape[-1]}), got {tuple(getattr(s, 'shape', ()))}"
+                             + ("" if isinstance(s, torch.Tensor) else f" ({type(s).__name__})"))
+        _check_matrices(s, "s")
+        if s.shape[:-2] != self.w_.shape[:-3]:
+            raise ValueError(f"s must have leading dimensions {tuple(self.w_.shape[:-3])} (the fit's batch), "
+                             f"got shape {tuple(s.shape)}")
+        return s.to(self.w_.dtype).unsqueeze(-3) @ self.w_.transpose(-1, -2) + self.mu_
 
 
 def variance_explained(model: SRM, x: torch.Tensor) -> torch.Tensor:
@@ -271,6 +319,8 @@ def variance_explained(model: SRM, x: torch.Tensor) -> torch.Tensor:
     torch.Tensor, shape (..., N)
         Per-network fraction of variance explained (average it for the paper's number).
     """
+    if not isinstance(model, SRM):
+        raise ValueError(f"model must be a fitted SRM, got {type(model).__name__}")
     model._check_fitted(x, "x")
     x = x.to(model.w_.dtype)
     s_bar = model.transform(x).mean(dim=-3)
@@ -298,15 +348,14 @@ def procrustes_distance(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     Returns
     -------
     torch.Tensor, shape (...), float64, in [0, π/2]
+        Scale invariant at any finite scale (the inputs are rescaled by a power of two first, exactly).
     """
-    for name, t in (("x", x), ("y", y)):
-        if not isinstance(t, torch.Tensor) or t.ndim < 2 or not t.is_floating_point():
-            raise ValueError(f"{name} must be a float tensor of shape (..., m, n), got {getattr(t, 'shape', t)!r}")
-        if not bool(torch.isfinite(t).all()):
-            raise ValueError(f"{name} contains NaN or Inf")
+    _check_matrices(x, "x")
+    _check_matrices(y, "y")
     if x.shape[-2] != y.shape[-2]:
         raise ValueError(f"x and y need the same number of examples, got {x.shape[-2]} and {y.shape[-2]}")
-    xs, ys = (t.double() - t.double().mean(dim=-2, keepdim=True) for t in (x, y))
+    check_broadcast("x", x.shape[:-2], "y", y.shape[:-2])
+    xs, ys = (t - t.mean(dim=-2, keepdim=True) for t in (_pow2_rescale(u.double(), (-2, -1)) for u in (x, y)))
     nx, ny = xs.norm(dim=(-1, -2)), ys.norm(dim=(-1, -2))
     if bool((nx == 0).any()) or bool((ny == 0).any()):
         raise ValueError("x or y is constant over examples; the distance is undefined")
@@ -320,16 +369,22 @@ def zscore_examples(x: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
     Parameters
     ----------
     x : torch.Tensor, shape (..., m, n)
+    eps : float
+        Rows whose standard deviation is at most ``eps`` (>= 0) are only centred, not scaled.
 
     Returns
     -------
     torch.Tensor, shape (..., m, n)
         Each row has mean 0 and (population) standard deviation 1; constant
-        rows become 0.
+        rows become 0. Rows of any finite scale (1e160) are z-scored without overflow.
     """
-    if not isinstance(x, torch.Tensor) or x.ndim < 2 or not x.is_floating_point():
-        raise ValueError(f"x must be a float tensor of shape (..., m, n), got {getattr(x, 'shape', x)!r}")
-    if not bool(torch.isfinite(x).all()):
-        raise ValueError("x contains NaN or Inf")
-    sd = x.std(dim=-1, keepdim=True, unbiased=False)
-    return (x - x.mean(dim=-1, keepdim=True)) / torch.where(sd > eps, sd, torch.ones_like(sd))
+    _check_matrices(x, "x")
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps >= 0 or eps == float("inf"):
+        raise ValueError(f"eps must be a finite number >= 0, got {eps!r}")
+    # the same numbers as (x - mean) / sd, on rows rescaled by a power of two (exact) so that sd cannot overflow
+    _, e = torch.frexp(x.abs().amax(dim=-1, keepdim=True))
+    xs = _pow2_rescale(x, -1)
+    sd = xs.std(dim=-1, keepdim=True, unbiased=False)
+    scaled = sd > torch.ldexp(torch.full_like(sd, float(eps)), -e)          # sd of x > eps
+    xc = torch.where(scaled, xs, x)
+    return (xc - xc.mean(dim=-1, keepdim=True)) / torch.where(scaled, sd, torch.ones_like(sd))

@@ -10,23 +10,26 @@ as in Alleman, Lindsey & Fusi (2024), Sec. 3. With linear kernels
 ``K = X Xᵀ`` it equals linear CKA of the feature matrices, which
 :func:`linear_cka` computes without forming the kernels. All functions are
 batched over leading dimensions, run on the input's device and accumulate in
-float64.
+float64. Each input is first rescaled by a power of two (exact), so that
+values of any finite scale (1e-160 to 1e160 and beyond) neither overflow nor
+underflow in the products: the measures are scale invariant and stay so
+numerically.
 """
 from __future__ import annotations
 
 import torch
 
-from repgeom.checks import all_finite, check_tensor
+from repgeom.checks import all_finite, check_broadcast, check_nonempty, check_tensor
 
-from .gram_matrix import _gram
+from .gram_matrix import _gram, _pow2_rescale
 
 __all__ = ["centre_kernel", "centre_features", "kernel_alignment", "linear_cka", "pairwise_linear_cka",
            "gram_inner_products"]
 
 
-def _check(x: torch.Tensor, name: str) -> None:
-    check_tensor(x, name, 2)
-
+def _check(x: torch.Tensor, name: str, min_dim: int = 2) -> None:
+    check_tensor(x, name, min_dim)
+    check_nonempty(x, name)
 
 
 def _check_kernel(k: torch.Tensor, name: str) -> None:
@@ -70,6 +73,10 @@ def centre_features(x: torch.Tensor) -> torch.Tensor:
         Each column has zero mean.
     """
     _check(x, "x")
+    return _centred(x)
+
+
+def _centred(x: torch.Tensor) -> torch.Tensor:
     return x - x.mean(-2, keepdim=True)
 
 
@@ -91,8 +98,9 @@ def kernel_alignment(k1: torch.Tensor, k2: torch.Tensor) -> torch.Tensor:
     _check_kernel(k2, "k2")
     if k1.shape[-1] != k2.shape[-1]:
         raise ValueError(f"k1 and k2 must cover the same conditions, got {k1.shape[-1]} and {k2.shape[-1]}")
-    a = _double_centred(k1.double())
-    b = _double_centred(k2.double())
+    check_broadcast("k1", k1.shape[:-2], "k2", k2.shape[:-2])
+    a = _double_centred(_pow2_rescale(k1.double(), (-2, -1)))
+    b = _double_centred(_pow2_rescale(k2.double(), (-2, -1)))
     na = a.flatten(-2).norm(dim=-1)
     nb = b.flatten(-2).norm(dim=-1)
     out = (a * b).sum((-1, -2)) / (na * nb)
@@ -125,8 +133,9 @@ def linear_cka(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         raise ValueError(f"x and y must have the same number of samples, got {x.shape[-2]} and {y.shape[-2]}")
     if x.shape[-2] < 2:
         raise ValueError(f"x and y need at least 2 samples, got {x.shape[-2]}")
-    xc = centre_features(x.double())
-    yc = centre_features(y.double())
+    check_broadcast("x", x.shape[:-2], "y", y.shape[:-2])
+    xc = _centred(_pow2_rescale(x.double(), (-2, -1)))
+    yc = _centred(_pow2_rescale(y.double(), (-2, -1)))
     xy = (xc.mT @ yc).flatten(-2).pow(2).sum(-1)
     xx = (xc.mT @ xc).flatten(-2).norm(dim=-1)
     yy = (yc.mT @ yc).flatten(-2).norm(dim=-1)
@@ -155,13 +164,13 @@ def pairwise_linear_cka(x: torch.Tensor) -> torch.Tensor:
         Pairs ``i > j`` in row order (as ``torch.tril_indices(n, n, -1)``).
 
     """
-    _check(x, "x")
-    if x.ndim < 3 or x.shape[-3] < 2:
+    if isinstance(x, torch.Tensor) and (x.ndim < 3 or x.shape[-3] < 2):
         raise ValueError(f"x must be (..., n_networks >= 2, n_samples, n_units), got shape {tuple(x.shape)}")
+    _check(x, "x", 3)
     n, m, p = x.shape[-3:]
     if m < 2:
         raise ValueError(f"x needs at least 2 samples, got {m}")
-    inner = gram_inner_products(centre_features(x.double()))   # (..., n, n) = <K_i, K_j>
+    inner = _gram_inner_products(_centred(_pow2_rescale(x.double(), (-2, -1))))   # (..., n, n) = <K_i, K_j>
     norm = inner.diagonal(dim1=-2, dim2=-1).sqrt()           # ‖K_i‖_F = ‖X_iᵀX_i‖_F
     if bool((norm == 0).any()):
         raise ValueError("a network's features are constant over samples; its CKA is undefined")
@@ -193,6 +202,12 @@ def gram_inner_products(x: torch.Tensor) -> torch.Tensor:
     -----
     Memory: ``n m²`` (route 1) or ``(n p)²`` (route 2) values.
     """
+    _check(x, "x", 3)
+    return _gram_inner_products(x)
+
+
+def _gram_inner_products(x: torch.Tensor) -> torch.Tensor:
+    """:func:`gram_inner_products` without the argument checks, for callers that have checked ``x``."""
     n, m, p = x.shape[-3:]
     if m * (p + n) <= n * p * p:                             # 1. Gram matrices
         grams = _gram(x).flatten(-2)                         # (..., n, m*m)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from repgeom.checks import check_tensor
+from repgeom.checks import check_nonempty, check_tensor
 
 __all__ = ["gram"]
 
@@ -49,7 +49,23 @@ def gram(x: torch.Tensor) -> torch.Tensor:
     >>> torch.allclose(gram(x), x @ x.T)
     True
     """
-    return _gram(check_tensor(x, "x", 2))
+    return _gram(check_nonempty(check_tensor(x, "x", 2), "x"))
+
+
+def _pow2_rescale(x: torch.Tensor, dim: int | tuple[int, ...]) -> torch.Tensor:
+    """``x`` times a power of two per slice over ``dim``, so that each slice's max ``|x|`` lies in [0.5, 1).
+
+    For the scale-invariant measures (CKA, kernel alignment, correlations, the
+    Procrustes angle): their squares and products of entries then neither
+    overflow (inputs of 1e160) nor underflow (1e-160). A power of two scales
+    every intermediate exactly, so inputs of moderate scale give bit-identical
+    results; all-zero slices are left as they are. Same dtype and device as ``x``.
+    """
+    _, e = torch.frexp(x.abs().amax(dim=dim, keepdim=True))     # max|x| = mantissa * 2**e, mantissa in [0.5, 1)
+    # two factors, so that neither 2**-e overflows (subnormal inputs) nor loses bits
+    h = torch.div(-e, 2, rounding_mode="floor")
+    one = torch.ones(e.shape, dtype=x.dtype, device=x.device)
+    return x * torch.ldexp(one, h) * torch.ldexp(one, -e - h)
 
 
 def _gram(x: torch.Tensor) -> torch.Tensor:

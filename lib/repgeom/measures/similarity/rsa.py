@@ -4,16 +4,19 @@ Conventions follow Lu et al. (2018), Sec. 2, in the library's (samples,
 features) layout: an activation matrix ``x`` has shape (examples, units), its
 RSM is the (examples, examples) matrix of Pearson correlations between the
 examples' activity patterns. Everything is batched over leading dimensions
-(networks, layers) and runs on the input's device.
+(networks, layers) and runs on the input's device. Rows are rescaled by a power
+of two (exact) before their norms are taken, so activations of any finite
+scale give the same correlations (no overflow at 1e160, no underflow at
+1e-160).
 """
 from __future__ import annotations
 
 import torch
 
-from repgeom.checks import check_tensor
+from repgeom.checks import check_broadcast, check_nonempty, check_tensor
 
-from .cka import gram_inner_products
-from .gram_matrix import _gram
+from .cka import _gram_inner_products
+from .gram_matrix import _gram, _pow2_rescale
 
 __all__ = [
     "rsm",
@@ -26,15 +29,28 @@ __all__ = [
 ]
 
 
+_METHODS = ("pearson", "spearman")
+
 
 def _check(x: torch.Tensor, name: str, min_dim: int = 2) -> torch.Tensor:
-    return check_tensor(x, name, min_dim)
+    return check_nonempty(check_tensor(x, name, min_dim), name)
+
+
+def _check_flag(value: bool, name: str) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+
+
+def _check_method(method: str) -> None:
+    if method not in _METHODS:
+        raise ValueError(f"method must be 'pearson' or 'spearman', got {method!r}")
 
 
 def _row_normalise(x: torch.Tensor, name: str, center: bool = True) -> torch.Tensor:
     """Centre each row over its last axis (if ``center``) and scale it to unit norm."""
     if x.shape[-1] < 2:
         raise ValueError(f"{name} needs at least 2 units per example to correlate, got {x.shape[-1]}")
+    x = _pow2_rescale(x, -1)                       # exact; keeps the squares below overflow
     xc = x - x.mean(dim=-1, keepdim=True) if center else x
     norm = xc.norm(dim=-1, keepdim=True)
     if bool((norm == 0).any()):
@@ -57,6 +73,7 @@ def rsm(x: torch.Tensor, center: bool = True) -> torch.Tensor:
     torch.Tensor, shape (..., n_examples, n_examples)
         ``out[..., a, b] = corr(x[..., a, :], x[..., b, :])``.
     """
+    _check_flag(center, "center")
     z = _row_normalise(_check(x, "x"), "x", center)
     return _gram(z)
 
@@ -76,19 +93,22 @@ def cross_rsm(x: torch.Tensor, y: torch.Tensor, center: bool = True) -> torch.Te
     torch.Tensor, shape (..., n_examples, n_examples)
         ``out[..., a, b] = corr(x[..., a, :], y[..., b, :])`` (not symmetric in general).
     """
+    _check_flag(center, "center")
     _check(x, "x")
     _check(y, "y")
     if x.shape[-2:] != y.shape[-2:]:
         raise ValueError(f"x and y need the same (examples, units), got {tuple(x.shape[-2:])} and {tuple(y.shape[-2:])}")
+    check_broadcast("x", x.shape[:-2], "y", y.shape[:-2])
     zx, zy = _row_normalise(x, "x", center), _row_normalise(y, "y", center)
     return zx @ zy.transpose(-1, -2)
 
 
-def _check_networks(x: torch.Tensor, name: str = "x") -> torch.Tensor:
-    _check(x, name, min_dim=3)
-    if x.shape[-3] < 2:
-        raise ValueError(f"{name} needs at least 2 networks on axis -3, got shape {tuple(x.shape)}")
-    return x
+def _check_networks(x: torch.Tensor, name: str = "x", min_networks: int = 2) -> torch.Tensor:
+    check_tensor(x, name, min_dim=3)
+    if x.shape[-3] < min_networks:
+        raise ValueError(f"{name} needs at least {min_networks} network{'s' * (min_networks > 1)} on axis -3, "
+                         f"got shape {tuple(x.shape)}")
+    return check_nonempty(x, name)
 
 
 def within_rsm(x: torch.Tensor, center: bool = True) -> torch.Tensor:
@@ -104,8 +124,9 @@ def within_rsm(x: torch.Tensor, center: bool = True) -> torch.Tensor:
     -------
     torch.Tensor, shape (..., n_examples, n_examples)
     """
-    _check(x, "x", min_dim=3)
-    return rsm(x, center).mean(dim=-3)
+    _check_flag(center, "center")
+    _check_networks(x, min_networks=1)
+    return _gram(_row_normalise(x, "x", center)).mean(dim=-3)
 
 
 def inter_rsm(x: torch.Tensor, symmetric: bool = False, center: bool = True) -> torch.Tensor:
@@ -129,6 +150,8 @@ def inter_rsm(x: torch.Tensor, symmetric: bool = False, center: bool = True) -> 
     -------
     torch.Tensor, shape (..., n_examples, n_examples)
     """
+    _check_flag(symmetric, "symmetric")
+    _check_flag(center, "center")
     _check_networks(x)
     n = x.shape[-3]
     others = (x.sum(dim=-3, keepdim=True) - x) / (n - 1)
@@ -156,9 +179,13 @@ def lower_triangle(m: torch.Tensor) -> torch.Tensor:
     -------
     torch.Tensor, shape (..., n * (n - 1) / 2)
     """
-    _check(m, "m")
+    return _lower_triangle(m, "m")
+
+
+def _lower_triangle(m: torch.Tensor, name: str) -> torch.Tensor:
+    _check(m, name)
     if m.shape[-1] != m.shape[-2] or m.shape[-1] < 3:
-        raise ValueError(f"m must be square matrices of side >= 3, got shape {tuple(m.shape)}")
+        raise ValueError(f"{name} must be square matrices of side >= 3, got shape {tuple(m.shape)}")
     i, j = torch.tril_indices(m.shape[-1], m.shape[-1], offset=-1, device=m.device)
     return m[..., i, j]
 
@@ -181,7 +208,7 @@ def _rank(v: torch.Tensor) -> torch.Tensor:
 
 def _standardise(v: torch.Tensor) -> torch.Tensor:
     """Centre float64 copies of the vectors along the last axis and scale them to unit norm."""
-    v = v.double()
+    v = _pow2_rescale(v.double(), -1)              # exact; keeps the squares below overflow
     v = v - v.mean(dim=-1, keepdim=True)
     norm = v.norm(dim=-1, keepdim=True)
     if bool((norm == 0).any()):
@@ -207,11 +234,11 @@ def compare_rsms(a: torch.Tensor, b: torch.Tensor, method: str = "pearson") -> t
     -------
     torch.Tensor, shape (...), float64
     """
-    if method not in ("pearson", "spearman"):
-        raise ValueError(f"method must be 'pearson' or 'spearman', got {method!r}")
-    la, lb = lower_triangle(a), lower_triangle(b)
+    _check_method(method)
+    la, lb = _lower_triangle(a, "a"), _lower_triangle(b, "b")
     if a.shape[-1] != b.shape[-1]:
         raise ValueError(f"a and b must have the same side, got {a.shape[-1]} and {b.shape[-1]}")
+    check_broadcast("a", a.shape[:-2], "b", b.shape[:-2])
     la, lb = torch.broadcast_tensors(la, lb)
     if method == "spearman":
         la, lb = _rank(la), _rank(lb)
@@ -239,10 +266,12 @@ def rsm_consistency(x: torch.Tensor, method: str = "pearson", center: bool = Tru
     torch.Tensor, shape (..., n_networks * (n_networks - 1) / 2), float64
         One value per unordered pair of networks (pairs ``i > j`` in row order).
     """
-    if method not in ("pearson", "spearman"):
-        raise ValueError(f"method must be 'pearson' or 'spearman', got {method!r}")
+    _check_method(method)
+    _check_flag(center, "center")
     _check_networks(x)
     n = x.shape[-3]
+    if x.shape[-2] < 3:
+        raise ValueError(f"x needs at least 3 examples on axis -2 (RSMs of side >= 3), got shape {tuple(x.shape)}")
     i, j = torch.tril_indices(n, n, offset=-1, device=x.device)
     if method == "spearman":
         z = _standardise(_rank(lower_triangle(rsm(x, center))))    # (..., n_networks, T)
@@ -255,7 +284,7 @@ def rsm_consistency(x: torch.Tensor, method: str = "pearson", center: bool = Tru
     m = z.shape[-2]
     diag = z.pow(2).sum(-1)                                      # (..., n, m): A_kk
     tri_sum = (z.sum(-2).pow(2).sum(-1) - diag.sum(-1)) / 2      # (..., n)
-    tri_prod = (gram_inner_products(z) - diag @ diag.mT) / 2     # (..., n, n)
+    tri_prod = (_gram_inner_products(z) - diag @ diag.mT) / 2     # (..., n, n)
     cov = tri_prod - tri_sum.unsqueeze(-1) * tri_sum.unsqueeze(-2) / (m * (m - 1) / 2)
     var = cov.diagonal(dim1=-2, dim2=-1)
     if bool((var <= 0).any()):
