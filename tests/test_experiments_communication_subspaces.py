@@ -3,6 +3,7 @@ import dataclasses
 import math
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -445,3 +446,90 @@ def test_trained_below_untrained_needs_more_than_the_seed_spread():
     claims.record_weight_claims(board, w_tab, checks=TRAINED_OK)
     o = board.outcomes[0]
     assert o.claim.id == "weight-trained" and o.verdict == "inconclusive" and not o.control.met
+
+
+# --- the authors' released choices --------------------------------------------------------------------------
+
+
+def test_paper_pairs_leave_out_the_six_skips_into_a_stage_start():
+    from repgeom.experiments.communication_subspaces import authors
+    torch.manual_seed(0)
+    conns = rc.resnet_connections(torchvision.models.resnet50(num_classes=10), "weight")
+    left_out = [c for c in conns if not authors.in_paper_figures(c)]
+    assert sorted((c.kind, c.target) for c in left_out) == sorted(
+        (kind, f"layer{s}.0.conv1") for kind in ("short_skip", "long_skip") for s in (2, 3, 4))
+    res = [align.PairResult(c, ss.SubspaceSize(2, 4, True), 8) for c in conns]
+    assert len(authors.paper_results(res)) == len(conns) - 6
+    dropped = authors.dropped_pairs(res)
+    assert list(dropped.columns) == ["connection", "first layer", "second layer"] and len(dropped) == 6
+    assert set(dropped.connection) == {"short skip", "long skip"}
+    with pytest.raises(ValueError, match="conn"):
+        authors.in_paper_figures("layer2.0.conv1")
+
+
+def test_size_rule_comparison_reports_both_rules(narrow):
+    from repgeom.experiments.communication_subspaces import authors
+    nets = networks.untrained_resnets("resnet50", (0, 1), 10, CPU)
+    conns = rc.resnet_connections(nets["untrained-0"], "weight")
+    table = authors.size_rule_comparison(nets, conns, "untrained-0")
+    direct = table.set_index("connection").loc["direct"]
+    # recompute the direct row from the two rules directly
+    got = {rule: [r for r in align.weight_alignment(nets, conns, rule=rule) if r.connection.kind == "direct"]
+           for rule in ("released", "first-all-above")}
+    differ = sum(a.size.k != b.size.k for a, b in zip(got["released"], got["first-all-above"]))
+    assert direct["pairs"] == len(got["released"]) and direct["pairs whose size differs"] == differ
+    assert direct["mean angle (deg), released search"] == pytest.approx(
+        float(np.mean([r.mean_deg("untrained-0") for r in got["released"]])))
+    assert 0 < direct["share kept, released search"] <= 1
+    with pytest.raises(ValueError, match="network"):
+        authors.size_rule_comparison(nets, conns, "trained")
+
+
+def test_authors_test_choice_follows_the_normality_test():
+    from repgeom.experiments.communication_subspaces import authors
+    import scipy.stats
+    rng = np.random.default_rng(0)
+    q = scipy.stats.norm.ppf((np.arange(200) + 0.5) / 200)  # normal quantiles: every normality test passes
+    a, b = 40 + 2 * q, 41 + 2 * rng.permutation(q)
+    test, p = authors.authors_test(a, b, "weight")
+    assert test == "Welch's t-test" and p == pytest.approx(scipy.stats.ttest_ind(a, b, equal_var=False).pvalue)
+    test, p = authors.authors_test(a, b, "activation")
+    assert test == "Student's t-test" and p == pytest.approx(scipy.stats.ttest_ind(a, b).pvalue)
+    skewed = rng.exponential(1.0, 200)
+    test, p = authors.authors_test(skewed, b, "weight")
+    assert test == "Mann-Whitney U" and p == pytest.approx(
+        scipy.stats.mannwhitneyu(skewed, b, alternative="two-sided").pvalue)
+    with pytest.raises(ValueError, match="analysis"):
+        authors.authors_test(a, b, "weights")
+    with pytest.raises(ValueError, match="trained"):
+        authors.authors_test(a[:5], b, "weight")
+
+
+def test_authors_tests_tables():
+    from repgeom.experiments.communication_subspaces import authors
+    rng = np.random.default_rng(1)
+    res = [_result(kind, b, {"trained": list(rng.normal(30, 3, 20)), "untrained-0": list(rng.normal(40, 3, 20))})
+           for kind in ("direct", "indirect") for b in range(2)]
+    res.append(_result("branching", 0, {"trained": [30.0] * 3, "untrained-0": [40.0] * 3}))  # too few: left out
+    t = authors.authors_tests(res, "trained", ["untrained-0"], "weight")
+    assert len(t) == 4 and list(t.columns) == ["kind", "block", "ours_p", "test", "authors_p", "differs"]
+    assert (t.ours_p < 0.05).all()
+    summary = authors.authors_tests_summary({"weight to weight": t})
+    assert summary.iloc[0]["type-and-block groups"] == 4
+    assert summary.iloc[0]["significance changes"] == int(t.differs.sum())
+    with pytest.raises(ValueError, match="untrained"):
+        authors.authors_tests(res, "trained", [], "weight")
+
+
+def test_random_baseline_drops_the_angles_the_networks_drop():
+    # R^8, k = 6: two random 6-dim subspaces share 4 dimensions (angles 0), which the networks' analysis drops
+    conn = Connection("direct", "layer1.0", 0, 1, "a", "out", "b")
+    res = align.PairResult(conn, ss.SubspaceSize(k=6, full=6, clean=False), ambient=8)
+    res.angles = {"trained": torch.tensor([0.5, 0.6], dtype=torch.float64),
+                  "untrained-0": torch.tensor([0.7, 0.8], dtype=torch.float64)}
+    tab = align.alignment_table([res], "trained", ["untrained-0"], baseline_angles=600, seed=3, min_angle_deg=0.1)
+    ref = torch.rad2deg(ss.random_subspace_angles(8, 6, 100, seed=3))
+    kept = ref[ref > 0.1]
+    assert kept.numel() == 2 * 100  # only the 2 angles outside the shared 4 dimensions
+    assert float(tab.baseline_deg.iloc[0]) == pytest.approx(float(kept.mean()))
+    assert float(tab.baseline_deg.iloc[0]) > float(ref.mean()) + 30  # keeping the zeros would pull it down

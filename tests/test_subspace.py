@@ -186,15 +186,15 @@ def test_singular_spaces_and_explained_variance():
         ss.explained_variance(torch.zeros(3), 1)
 
 
-def test_choose_subspace_size_matches_downward_scan():
+def test_choose_subspace_size_first_all_above_matches_downward_scan():
     # R^10: two 8-dim subspaces share >= 6 dimensions, so small sizes are needed
     for seed in range(5):
         g = torch.Generator().manual_seed(seed)
         qs = [torch.linalg.qr(torch.randn(10, 8, generator=g, dtype=torch.float64))[0] for _ in range(4)]
         pairs = [(qs[0], qs[1]), (qs[2], qs[3])]
-        choice = ss.choose_subspace_size(pairs, min_angle_deg=0.1, min_fraction=0.5)
+        choice = ss.choose_subspace_size(pairs, min_angle_deg=0.1, min_fraction=0.5, rule="first-all-above")
         scan = None
-        for k in range(8, 3, -1):  # the authors' loop: full size down to half
+        for k in range(8, 3, -1):  # every size from the full one down to half
             angs = [np.sort(scipy.linalg.subspace_angles(u[:, :k].numpy(), v[:, :k].numpy())) for u, v in pairs]
             if all(a.min() > np.radians(0.1) for a in angs):
                 scan = k
@@ -206,13 +206,96 @@ def test_choose_subspace_size_matches_downward_scan():
             assert choice.k == scan and choice.clean
     # identical subspaces: no size is clean; every angle is dropped
     q = torch.linalg.qr(torch.randn(10, 6, dtype=torch.float64))[0]
-    choice = ss.choose_subspace_size([(q, q)])
+    choice = ss.choose_subspace_size([(q, q)], rule="first-all-above")
     assert choice.k == 3 and not choice.clean
     assert ss.kept_angles(q, q, choice.k).numel() == 0
+
+
+def _released_brute_force(pairs_np, thr_deg=0.1):
+    """The released notebooks' size search, transcribed directly (numpy grids, scipy angles).
+
+    Returns (size, kept angles in degrees per pair).
+    """
+    m = min(min(u.shape[1], v.shape[1]) for u, v in pairs_np)
+    pairs_np = [(u[:, :m], v[:, :m]) for u, v in pairs_np]
+    step = 50 if m > 200 else 30 if m > 100 else 20
+    for cols in np.arange(m, np.ceil(m / 2), -step).astype(int):
+        angs = [np.degrees(scipy.linalg.subspace_angles(u[:, :cols], v[:, :cols])) for u, v in pairs_np]
+        if all(np.all(a > thr_deg) for a in angs):
+            return int(cols), angs
+    best, best_angs, max_count = None, None, 0
+    for cols in np.arange(m, max(1, m // 2), -max(1, m // 20)).astype(int):
+        angs = [np.degrees(scipy.linalg.subspace_angles(u[:, :cols], v[:, :cols])) for u, v in pairs_np]
+        count = sum(int(np.sum(a > thr_deg)) for a in angs)
+        if count > max_count:
+            max_count, best, best_angs = count, int(cols), [a[a > thr_deg] for a in angs]
+    return best, best_angs
+
+
+def _basis(g, n, p, shared=None):
+    """Orthonormal (n, p) basis; ``shared`` (n, s) columns first when given (exact common directions)."""
+    a = torch.randn(n, p, generator=g, dtype=torch.float64)
+    if shared is not None:
+        a[:, :shared.shape[1]] = shared
+    return torch.linalg.qr(a)[0]
+
+
+def test_choose_subspace_size_released_matches_brute_force():
+    branches = set()
+    for seed in range(12):
+        g = torch.Generator().manual_seed(seed)
+        m = int(torch.randint(8, 70, (1,), generator=g))
+        n = int(torch.randint(m + 2, 2 * m + 12, (1,), generator=g))
+        # some pairs share exact directions (angles of 0), as a layer and the next can
+        s = int(torch.randint(0, 4, (1,), generator=g))
+        shared = torch.randn(n, s, generator=g, dtype=torch.float64) if s else None
+        pairs = [(_basis(g, n, m + int(torch.randint(0, 3, (1,), generator=g)), shared), _basis(g, n, m, shared))
+                 for _ in range(2)]
+        choice = ss.choose_subspace_size(pairs, min_angle_deg=0.1, min_fraction=0.5, rule="released")
+        k_ref, angs_ref = _released_brute_force([(u.numpy(), v.numpy()) for u, v in pairs])
+        primary, _ = ss.released_size_grids(choice.full)
+        branches.add("primary" if k_ref in primary and choice.clean else "secondary")
+        if k_ref is None:  # no angle above the threshold at any size: the full size, unclean
+            assert choice.k == choice.full and not choice.clean
+            continue
+        assert choice.k == k_ref, (seed, m, n, s)
+        for (u, v), ref in zip(pairs, angs_ref):
+            ours = torch.rad2deg(ss.kept_angles(u, v, choice.k)).numpy()
+            np.testing.assert_allclose(np.sort(ours), np.sort(ref), atol=1e-8)
+        assert choice.clean == all(np.all(a > 0.1) and a.size == choice.k for a in angs_ref)
+    assert branches == {"primary", "secondary"}  # both grids were exercised
+
+
+def test_choose_subspace_size_released_batched_and_edge_cases():
+    g = torch.Generator().manual_seed(3)
+    # a batch of 3 "images": each batch element counts as a pair
+    u = torch.linalg.qr(torch.randn(3, 40, 30, generator=g, dtype=torch.float64))[0]
+    v = torch.linalg.qr(torch.randn(40, 30, generator=g, dtype=torch.float64))[0]
+    choice = ss.choose_subspace_size([(u, v)], rule="released")
+    k_ref, _ = _released_brute_force([(u[i].numpy(), v.numpy()) for i in range(3)])
+    assert choice.k == k_ref
+    # identical subspaces: nothing above the threshold anywhere, the full size, every angle dropped
+    q = torch.linalg.qr(torch.randn(10, 6, generator=g, dtype=torch.float64))[0]
+    choice = ss.choose_subspace_size([(q, q)])
+    assert (choice.k, choice.full, choice.clean) == (6, 6, False)
+    assert ss.kept_angles(q, q, choice.k).numel() == 0
+    # one-dimensional spaces: both grids are empty, the single size is kept
+    e = torch.eye(3, dtype=torch.float64)
+    assert ss.choose_subspace_size([(e[:, :1], e[:, 1:2])]) == ss.SubspaceSize(1, 1, True)
+    # the grids themselves, as the released notebooks write them
+    assert ss.released_size_grids(64) == ([64, 44], list(range(64, 32, -3)))
+    assert ss.released_size_grids(128)[0] == [128, 98, 68] and ss.released_size_grids(128)[1][-1] == 68
+    assert ss.released_size_grids(512)[0] == [512, 462, 412, 362, 312, 262]
+    assert ss.released_size_grids(7) == ([7], [7, 6, 5, 4])
+    for bad in ({"rule": "bisection"}, {"min_fraction": 0}, {"min_angle_deg": -1.0}, {"min_angle_deg": float("nan")}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            ss.choose_subspace_size([(q, q)], **bad)
     with pytest.raises(ValueError, match="pairs"):
         ss.choose_subspace_size([])
-    with pytest.raises(ValueError, match="min_fraction"):
-        ss.choose_subspace_size([(q, q)], min_fraction=0)
+    with pytest.raises(ValueError, match="ambient"):
+        ss.choose_subspace_size([(q, e)])
+    with pytest.raises(ValueError, match="full"):
+        ss.released_size_grids(0)
 
 
 def test_random_subspace_baseline():

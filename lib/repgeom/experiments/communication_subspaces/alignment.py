@@ -122,10 +122,10 @@ class WeightSpaces:
         return (u, s) if side == "out" else (v, s)
 
 
-def _choose(pairs, sizes, conn, min_angle_deg, min_fraction):
+def _choose(pairs, sizes, conn, min_angle_deg, min_fraction, rule):
     if sizes is not None and conn in sizes:
         return sizes[conn]
-    return ss.choose_subspace_size(pairs, min_angle_deg, min_fraction)
+    return ss.choose_subspace_size(pairs, min_angle_deg, min_fraction, rule=rule)
 
 
 def _check_models(models: dict[str, nn.Module]) -> None:
@@ -142,6 +142,7 @@ def weight_alignment(
     sizes: dict[Connection, ss.SubspaceSize] | None = None,
     method: str = "gram",
     spaces: "WeightSpaces | None" = None,
+    rule: str = "released",
 ) -> list[PairResult]:
     """Weight-to-weight principal angles of every connection in every network.
 
@@ -162,6 +163,9 @@ def weight_alignment(
         ``"gram"`` works in float64). Angles are always computed in float64.
     spaces : WeightSpaces, optional
         Decompositions to reuse (must cover every network of ``models``).
+    rule : {"released", "first-all-above"}
+        The size rule (:func:`repgeom.measures.subspace.choose_subspace_size`);
+        ``"released"`` is the authors' grid search.
 
     Returns
     -------
@@ -179,7 +183,7 @@ def weight_alignment(
         pairs = [(src[0], tgt[0]) for src, tgt in per.values()]
         if pairs[0][0].shape[0] != pairs[0][1].shape[0]:
             raise ValueError(f"{conn.label}: spaces of dimension {pairs[0][0].shape[0]} and {pairs[0][1].shape[0]}")
-        size = _choose(pairs, sizes, conn, min_angle_deg, min_fraction)
+        size = _choose(pairs, sizes, conn, min_angle_deg, min_fraction, rule)
         res = PairResult(conn, size, pairs[0][0].shape[0])
         for lab, ((u, su), (v, sv)) in per.items():
             res.angles[lab] = ss.kept_angles(u, v, size.k, min_angle_deg)
@@ -199,6 +203,7 @@ def activation_alignment(
     batch_size: int = 100,
     dtype: torch.dtype = torch.float32,
     spaces: "WeightSpaces | None" = None,
+    rule: str = "released",
 ) -> list[PairResult]:
     """Activation-to-weight principal angles, per image, pooled over images.
 
@@ -224,6 +229,9 @@ def activation_alignment(
         the float64 Gram method; angles are computed in float64).
     spaces : WeightSpaces, optional
         Weight decompositions to reuse (must cover every network of ``models``).
+    rule : {"released", "first-all-above"}
+        The size rule, applied jointly over networks and images (every image
+        counts as a pair; the released notebooks searched each image alone).
 
     Returns
     -------
@@ -246,7 +254,7 @@ def activation_alignment(
             ua, sa, _ = ss.singular_spaces(cols)
             per[lab] = ((ua, sa), cache.get(lab, conn.target, "in_flat"))
         pairs = [(ua, v) for (ua, _), (v, _) in per.values()]
-        size = ss.choose_subspace_size(pairs, min_angle_deg, min_fraction)
+        size = ss.choose_subspace_size(pairs, min_angle_deg, min_fraction, rule=rule)
         res = PairResult(conn, size, pairs[0][1].shape[0])
         for lab, ((ua, sa), (v, sv)) in per.items():
             res.angles[lab] = ss.kept_angles(ua, v, size.k, min_angle_deg)
@@ -258,11 +266,20 @@ def activation_alignment(
     return results
 
 
-def _baseline_deg(ambient: int, k: int, angles: int, seed: int, device, cache: dict) -> float:
+def _baseline_deg(ambient: int, k: int, angles: int, seed: int, device, cache: dict,
+                  min_angle_deg: float | None) -> float:
+    """Mean random angle (degrees) at size ``k`` in R^ambient.
+
+    Angles at or below ``min_angle_deg`` are dropped as the networks' are
+    (random k-dim subspaces share ``2k - ambient`` dimensions when ``2k >
+    ambient``); ``None`` keeps every angle.
+    """
     key = (ambient, k)
     if key not in cache:
         draws = math.ceil(angles / k)
-        cache[key] = float(torch.rad2deg(ss.random_subspace_angles(ambient, k, draws, seed=seed, device=device).mean()))
+        a = torch.rad2deg(ss.random_subspace_angles(ambient, k, draws, seed=seed, device=device))
+        kept = a if min_angle_deg is None else a[a > min_angle_deg]
+        cache[key] = float(kept.mean()) if kept.numel() else math.nan
     return cache[key]
 
 
@@ -273,6 +290,7 @@ def alignment_table(
     *,
     baseline_angles: int = 512,
     seed: int = 0,
+    min_angle_deg: float = 0.1,
 ) -> "pd.DataFrame":
     """Per connection type and block: mean angles, Mann-Whitney p-value, random baseline.
 
@@ -293,6 +311,10 @@ def alignment_table(
         (the mean principal angle of two uniformly random k-dim subspaces).
     seed : int
         Seed of the random subspaces.
+    min_angle_deg : float
+        The random angles at or below it are dropped before averaging, as the
+        networks' angles were (:func:`repgeom.measures.subspace.kept_angles`):
+        the baseline is the same analysis applied to random subspaces.
 
     Returns
     -------
@@ -324,7 +346,7 @@ def alignment_table(
         un = torch.cat(per_seed)
         seed_means = [float(torch.rad2deg(a.mean())) for a in per_seed if a.numel()]
         weights = [r.size.k for r in rs]
-        base = sum(w * _baseline_deg(r.ambient, r.size.k, baseline_angles, seed, tr.device, cache)
+        base = sum(w * _baseline_deg(r.ambient, r.size.k, baseline_angles, seed, tr.device, cache, min_angle_deg)
                    for w, r in zip(weights, rs)) / sum(weights)
         p = stats.mann_whitney(tr.cpu().numpy(), un.cpu().numpy()).pvalue if tr.numel() and un.numel() else math.nan
         rows.append({

@@ -111,7 +111,7 @@ def training_checks(imagenet: bool, accuracy: float, floor: float, movement_deg:
                 Check(MOVED, True, "fully trained weights; initial weights unknown")]
     return [Check(TRAINED, accuracy >= floor, f"{100 * accuracy:.1f} % held-out, floor {100 * floor:.0f} %"),
             Check(MOVED, movement_deg is not None and movement_deg >= min_movement_deg,
-                  f"mean {movement_deg:.1f}°, floor {min_movement_deg:g}°" if movement_deg is not None
+                  f"mean {movement_deg:.2f}°, floor {min_movement_deg:.2f}°" if movement_deg is not None
                   else "not measured")]
 
 

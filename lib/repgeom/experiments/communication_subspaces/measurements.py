@@ -273,7 +273,8 @@ def training_curve(snapshots: Sequence[Path], w_res: Sequence[align.PairResult],
     for kind in rc.KINDS:
         rs = [r for r in w_res if r.connection.kind == kind]
         ks = [r.size.k for r in rs]
-        base[kind] = (sum(k * align._baseline_deg(r.ambient, k, p.baseline_angles, seed, "cpu", cache)
+        base[kind] = (sum(k * align._baseline_deg(r.ambient, k, p.baseline_angles, seed, "cpu", cache,
+                                              p.min_angle_deg)
                           for k, r in zip(ks, rs)) / sum(ks)) if rs else float("nan")
     curve = []
     for epoch, path in enumerate(snapshots):
@@ -343,7 +344,7 @@ def weight_movement(spaces: align.WeightSpaces, start: str, end: str, names: Seq
         k = max(1, min(v0.shape[1], v1.shape[1]) // 2)
         ang = ss.principal_angles(v0[:, :k], v1[:, :k], orthonormal=True)
         rows.append({"conv": name, "dim": dim, "k": k, "angle_deg": float(torch.rad2deg(ang.mean())),
-                     "random_deg": align._baseline_deg(dim, k, baseline_angles, seed, "cpu", cache)})
+                     "random_deg": align._baseline_deg(dim, k, baseline_angles, seed, "cpu", cache, None)})
     t = pd.DataFrame(rows)
     return Movement(t, float(t.angle_deg.mean()), float(t.random_deg.mean()))
 
@@ -470,7 +471,7 @@ def resnet18_alignment(stand_in: StandIn, p: Params, device: torch.device, seed:
     r18_res = align.weight_alignment({"trained": r18.net, **r18_untrained}, r18_conns,
                                      min_angle_deg=p.min_angle_deg, min_fraction=p.min_fraction)
     r18_tab = align.alignment_table(r18_res, "trained", list(r18_untrained), baseline_angles=p.baseline_angles,
-                                    seed=seed)
+                                    seed=seed, min_angle_deg=p.min_angle_deg)
     r18_blocks = [n.replace("layer", "") for n, _, _ in rc.resnet_blocks(r18.net)]
     r18_gap = float((r18_tab.untrained_deg - r18_tab.trained_deg).mean())
     return ResNet18Alignment(r18, r18_acc, r18_tab, r18_blocks, r18_gap)

@@ -21,7 +21,7 @@ class Params:
     lr: float                     # Adam peak learning rate (one-cycle: linear warm-up, cosine decay)
     warmup_fraction: float        # share of the steps spent warming up
     accuracy_floor: float         # held-out accuracy the trained stand-in must reach for its claims
-    min_movement_deg: float       # ... and how far training must turn its convs' input spaces (mean angle)
+    min_movement_share: float     # ... and how far training must turn its convs' input spaces (share of random)
     min_positions: int            # spatial positions a block's activation needs for the activation analysis
     n_images: int                 # images for the activation analysis (paper: 100)
     n_eval: int                   # held-out images for the trained network's accuracy
@@ -33,11 +33,11 @@ class Params:
 
 
 QUICK = Params(use_imagenet=False, train_image_size=32, n_train=5120, epochs=8, batch_size=128, lr=3e-3,
-               warmup_fraction=0.25, accuracy_floor=0.85, min_movement_deg=10.0, min_positions=16,
+               warmup_fraction=0.25, accuracy_floor=0.85, min_movement_share=0.25, min_positions=16,
                n_images=30, n_eval=500, untrained_seeds=(0, 1), min_angle_deg=0.1, min_fraction=0.5,
                baseline_angles=256, resnet18_epochs=1)
 FULL = Params(use_imagenet=True, train_image_size=64, n_train=60000, epochs=12, batch_size=256, lr=3e-3,
-              warmup_fraction=0.25, accuracy_floor=0.85, min_movement_deg=10.0, min_positions=16,
+              warmup_fraction=0.25, accuracy_floor=0.85, min_movement_share=0.25, min_positions=16,
               n_images=100, n_eval=10000, untrained_seeds=(0, 1, 2, 3, 4), min_angle_deg=0.1,
               min_fraction=0.5, baseline_angles=2048, resnet18_epochs=6)
 
@@ -51,7 +51,8 @@ LABELS = {
     "lr": "Peak Adam learning rate",
     "warmup_fraction": "Share of steps spent warming up the learning rate",
     "accuracy_floor": "Held-out accuracy floor of the trained stand-in",
-    "min_movement_deg": "Least mean angle training must turn the input spaces (degrees)",
+    "min_movement_share": ("Least mean angle training must turn the input spaces, as a share of the angle "
+                           "between random subspaces of the same sizes (a complete re-draw)"),
     "min_positions": "Least spatial positions per image for the activation analysis",
     "n_images": "Images in the activation analysis",
     "n_eval": "Held-out images for the accuracy",
