@@ -20,6 +20,7 @@ from repgeom.experiments.locality_prior import (  # noqa: E402
     clustering,
     findings,
     imagenet,
+    inputs,
     networks,
     parameters,
     plots,
@@ -48,14 +49,22 @@ def env(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def loads(env):
+def raw_loads(env):
     return data.load("mnist", "train", n=TINY.n_train), data.load("mnist", "test", n=TINY.n_test)
 
 
+@pytest.fixture(scope="module")
+def loads(raw_loads):
+    """The loads normalised as the chapter does, and the normalisation."""
+    tr, te = raw_loads
+    norm = inputs.released_normalisation(tr, tr.provenance.used.split("/")[0])
+    return norm.apply(tr), norm.apply(te), norm
+
+
 def _setup(loads, folder):
-    tr, te = loads
+    tr, te, norm = loads
     return networks.LeNetSetup.from_data(TINY, tr, te, data_name=tr.provenance.used.split("/")[0],
-                                         checkpoints=folder, device=torch.device("cpu"))
+                                         checkpoints=folder, device=torch.device("cpu"), normalisation=norm)
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +111,55 @@ def test_example_priors_closed_forms():
     assert torch.allclose(pr.lenet_normalized.sum(1), torch.full((49,), 49.0), atol=1e-4)
     ratio = pr.normalization_ratio
     assert ratio.shape == (49,) and float(ratio[0]) > float(ratio[pr.centre]) > 1  # the corner receives least
+
+
+# --- input normalisation (released run_mnist.py: transforms.Normalize((0.1307,), (0.3081,))) --------------------
+
+def _images(x):
+    prov = data.DataProvenance("mnist/train", "fashion_mnist/train", "test", len(x), True)
+    return data.ImageData(torch.as_tensor(x, dtype=torch.float32), torch.zeros(len(x), dtype=torch.long), 10, prov)
+
+
+def test_released_normalisation_mnist_constants_and_stand_in_statistics():
+    rng = np.random.default_rng(0)
+    pixels = rng.uniform(0, 1, size=(6, 1, 4, 4))
+    d = _images(pixels)
+    mnist = inputs.released_normalisation(d, "mnist")
+    assert (mnist.mean, mnist.std) == (0.1307, 0.3081)  # the released script's constants, not the images'
+    own = inputs.released_normalisation(d, "fashion_mnist")
+    assert own.mean == pytest.approx(pixels.mean()) and own.std == pytest.approx(pixels.std(ddof=1))
+    out = own.apply(d)
+    assert np.allclose(out.x.numpy(), (pixels - pixels.mean()) / pixels.std(ddof=1), atol=1e-6)
+    assert out.x.mean().item() == pytest.approx(0.0, abs=1e-6) and out.x.std().item() == pytest.approx(1.0, abs=1e-5)
+    assert out.provenance.transform == own.describe() and out.provenance.used == d.provenance.used
+    assert torch.equal(out.y, d.y) and out.num_classes == d.num_classes
+    assert np.allclose(mnist.apply(d).x.numpy(), (pixels - 0.1307) / 0.3081, atol=1e-6)
+    assert "0.1307" in mnist.tag and own.tag != mnist.tag
+
+
+def test_normalisation_rejects_bad_input():
+    d = _images(np.ones((2, 1, 4, 4)))
+    with pytest.raises(ValueError, match="std"):
+        inputs.released_normalisation(d, "fashion_mnist")  # constant images: std 0
+    with pytest.raises(ValueError, match="std"):
+        inputs.InputNormalisation(0.0, float("nan"), "x")
+    with pytest.raises(ValueError, match="data_name"):
+        inputs.released_normalisation(d, "")
+    with pytest.raises(ValueError, match="train"):
+        inputs.released_normalisation(d.x, "mnist")
+    norm = inputs.InputNormalisation(0.5, 0.25, "test")
+    with pytest.raises(ValueError, match="already normalised"):
+        norm.apply(norm.apply(d))
+
+
+def test_setup_checks_and_names_the_normalisation(raw_loads, loads, env):
+    tr, te = raw_loads
+    norm = loads[2]
+    with pytest.raises(ValueError, match="was not normalised"):
+        networks.LeNetSetup.from_data(TINY, tr, te, data_name="x", checkpoints=env, device=torch.device("cpu"),
+                                      normalisation=norm)
+    raw = networks.LeNetSetup.from_data(TINY, tr, te, data_name="x", checkpoints=env, device=torch.device("cpu"))
+    assert raw.inputs == "raw" and _setup(loads, env).inputs == norm.tag
 
 
 # --- one comparison --------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from repgeom.measures.spatial import spatial_variance
 from repgeom.models.locality_nets import LeNetLP, collect_activations, train_lenet
 from repgeom.models.locality_prior import Cost
 
+from .inputs import InputNormalisation
 from .parameters import Params
 
 __all__ = ["LeNetSetup", "Measured", "Comparison", "Pairs", "train_network", "measure", "trained", "compare",
@@ -48,6 +49,8 @@ class LeNetSetup:
     checkpoints : Path
         Folder of the training checkpoints.
     device : torch.device
+    inputs : str
+        How the images were normalised (``"raw"`` or :attr:`InputNormalisation.tag`; names the checkpoints).
     """
 
     params: Params
@@ -59,10 +62,11 @@ class LeNetSetup:
     data_name: str
     checkpoints: Path
     device: torch.device
+    inputs: str = "raw"
 
     @classmethod
     def from_data(cls, p: Params, train: ImageData, test: ImageData, *, data_name: str, checkpoints: Path,
-                  device: torch.device) -> LeNetSetup:
+                  device: torch.device, normalisation: InputNormalisation | None = None) -> LeNetSetup:
         """The setup from the training and test loads.
 
         Parameters
@@ -74,13 +78,22 @@ class LeNetSetup:
             The dataset actually used (``"mnist"`` or its stand-in).
         checkpoints : Path
         device : torch.device
+        normalisation : InputNormalisation, optional
+            The normalisation both loads went through (:meth:`InputNormalisation.apply`); ``None`` for
+            images in [0, 1].
 
         Returns
         -------
         LeNetSetup
         """
+        if normalisation is not None:
+            for name, d in (("train", train), ("test", test)):
+                if normalisation.describe() not in d.provenance.transform:
+                    raise ValueError(f"{name} was not normalised by {normalisation.describe()!r} "
+                                     f"(its transform: {d.provenance.transform!r})")
         n = max(p.n_test, p.n_maps)
-        return cls(p, train.x, train.y, train.num_classes, test.x[:n], test.y[:n], data_name, checkpoints, device)
+        return cls(p, train.x, train.y, train.num_classes, test.x[:n], test.y[:n], data_name, checkpoints, device,
+                   "raw" if normalisation is None else normalisation.tag)
 
     @property
     def y_maps(self) -> torch.Tensor:
@@ -176,7 +189,7 @@ def train_network(setup: LeNetSetup, arm: str, seed: int, cost: Cost = "linear",
     wd = p.weight_decay if wd is None else wd
     opt = p.optimizer if optimizer is None else optimizer
     tag = (f"{arm}-{cost}{'-norm' if normalize else ''}-wd{wd:g}-{opt}-lr{p.lr:g}-m{p.momentum:g}-s{seed}"
-           f"-n{p.n_train}-e{p.epochs}-b{p.batch_size}-{setup.data_name}")
+           f"-n{p.n_train}-e{p.epochs}-b{p.batch_size}-{setup.data_name}-{setup.inputs}")
     return train_lenet(arm, seed, setup.x_train, setup.y_train, epochs=p.epochs, batch_size=p.batch_size,
                        optimizer=opt, lr=p.lr, momentum=p.momentum, weight_decay=wd, cost=cost,
                        normalize=normalize, num_classes=setup.num_classes, device=setup.device,
