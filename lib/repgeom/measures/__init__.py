@@ -10,6 +10,7 @@ module                 measures
 ``decoding``           cross-validated linear decoding of dichotomies
 ``abstraction``        CCGP, parallelism score, and all of them at once
 ``spatial``            neurons on a grid: distances, spatial variance, wiring cost
+``dimension``          linear dimension: the participation ratio of a kernel's eigenvalues
 =====================  ====================================================
 
 Measures import nothing from the rest of the package but :mod:`repgeom.checks`.
