@@ -144,7 +144,8 @@ def test_labels_and_note(stand_in):
     assert note.startswith(":::{warning}") and note.endswith(":::") and "after 48 Adam steps" in note
     assert "uses 3 held-out" in note
     assert networks.trained_network_note(True, networks.IMAGENET_LABEL, "found", 0, 3) == (
-        f"**Trained network:** {networks.IMAGENET_LABEL}. found.")
+        f"**Trained network:** {networks.IMAGENET_LABEL}. found. The activation analysis uses 3 images at "
+        "224x224 (the paper: 100 ImageNet validation images).")
 
 
 # --- measurements -----------------------------------------------------------------------------------------

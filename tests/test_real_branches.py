@@ -92,6 +92,27 @@ def test_resnet50_weights_from_the_hub_cache(root, monkeypatch, tmp_path):
     assert torch.equal(model.state_dict()["conv1.weight"], expected["conv1.weight"])
 
 
+def test_communication_subspaces_quick_profile_takes_the_real_weights_and_images(root, monkeypatch, tmp_path):
+    from repgeom.experiments.communication_subspaces import networks, parameters
+    monkeypatch.setenv("REPGEOM_OFFLINE", "1")
+    quick = parameters.QUICK
+    model, note = networks.imagenet_network(quick)
+    assert model is None and "REPGEOM_OFFLINE=1" in note  # offline without the weights: the stand-in path
+    path = fx.write_resnet50_weights(tmp_path / "torch")
+    fx.accept_fixture_hashes(monkeypatch, weights=path)
+    fx.write_imagenet_val(root, size=32)
+    model, note = networks.imagenet_network(quick)
+    assert model is not None and str(path.parent) in note
+    images, prov = networks.imagenet_images(quick.imagenet_images)
+    _real(data.ImageData(images, torch.zeros(len(images), dtype=torch.long), 1000, prov), "imagenet_val/test")
+    assert images.shape == (quick.imagenet_images, 3, 224, 224)
+    # torchvision's ImageNet normalisation of images in [0, 1]
+    assert float(images.min()) >= (0 - 0.485) / 0.229 - 1e-5 and float(images.max()) <= (1 - 0.406) / 0.225 + 1e-5
+    import dataclasses
+    assert networks.imagenet_network(dataclasses.replace(quick, use_imagenet=False)) == (
+        None, "not tried at this profile")
+
+
 def test_weights_absent_offline_is_not_available(root):
     model, note = pretrained.pretrained_resnet50(offline=True)
     assert model is None and "REPGEOM_OFFLINE=1" in note and "resnet50-0676ba61.pth" in note

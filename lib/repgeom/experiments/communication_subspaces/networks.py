@@ -21,10 +21,12 @@ from torch import nn
 
 from repgeom import data, runtime, training
 from repgeom.data import DataProvenance
+from repgeom.models import pretrained
 
 from .parameters import Params, interval_size
 
 __all__ = [
+    "imagenet_network",
     "IMAGENET_LABEL",
     "StandIn",
     "load_stand_in",
@@ -319,6 +321,30 @@ def own_label(stand_in: StandIn, p: Params, acc: float) -> str:
             f"{p.train_image_size}x{p.train_image_size} ({100 * acc:.1f}% held-out accuracy)")
 
 
+def imagenet_network(p: Params) -> tuple[nn.Module | None, str]:
+    """torchvision's ImageNet-trained ResNet-50 when the profile tries it and it can be had.
+
+    The weights come from the torch hub cache or ``REPGEOM_DATA``, or are
+    downloaded when ``REPGEOM_OFFLINE`` is not set (see
+    :func:`repgeom.models.pretrained.pretrained_resnet50`).
+
+    Parameters
+    ----------
+    p : Params
+        Uses ``use_imagenet``.
+
+    Returns
+    -------
+    model : torch.nn.Module or None
+        The network in eval mode, or None.
+    note : str
+        Where the weights came from, or why they were not used (one line).
+    """
+    if not p.use_imagenet:
+        return None, "not tried at this profile"
+    return pretrained.pretrained_resnet50(runtime.offline(), runtime.data_root())
+
+
 def trained_network_note(imagenet: bool, label: str, weight_note: str, steps: int, n_images: int) -> str:
     """The note above the analysis: which network is the trained one (Markdown).
 
@@ -340,7 +366,8 @@ def trained_network_note(imagenet: bool, label: str, weight_note: str, steps: in
     str
     """
     if imagenet:
-        return f"**Trained network:** {label}. {weight_note}."
+        return (f"**Trained network:** {label}. {weight_note}. The activation analysis uses {n_images} "
+                f"images at 224x224 (the paper: 100 ImageNet validation images).")
     return (":::{warning} Stand-in for the trained network\n"
             f"torchvision's ImageNet-trained ResNet-50 was not used ({weight_note}). The trained network "
             f"of this page is a **{label}**, after {steps} "

@@ -23,7 +23,8 @@ class Params:
     accuracy_floor: float         # held-out accuracy the trained stand-in must reach for its claims
     min_movement_share: float     # ... and how far training must turn its convs' input spaces (share of random)
     min_positions: int            # spatial positions a block's activation needs for the activation analysis
-    n_images: int                 # images for the activation analysis (paper: 100)
+    n_images: int                 # stand-in images for the activation analysis (paper: 100)
+    imagenet_images: int          # ImageNet images for it when the ImageNet weights are used (paper: 100)
     n_eval: int                   # held-out images for the trained network's accuracy
     untrained_seeds: tuple        # Kaiming-initialised networks (paper: one)
     min_angle_deg: float          # subspace size rule: all angles must exceed this
@@ -32,13 +33,13 @@ class Params:
     resnet18_epochs: int          # second architecture (go beyond); 0 skips it
 
 
-QUICK = Params(use_imagenet=False, train_image_size=32, n_train=5120, epochs=8, batch_size=128, lr=3e-3,
+QUICK = Params(use_imagenet=True, train_image_size=32, n_train=5120, epochs=8, batch_size=128, lr=3e-3,
                warmup_fraction=0.25, accuracy_floor=0.85, min_movement_share=0.25, min_positions=16,
-               n_images=30, n_eval=500, untrained_seeds=(0, 1), min_angle_deg=0.1, min_fraction=0.5,
+               n_images=30, imagenet_images=8, n_eval=500, untrained_seeds=(0, 1), min_angle_deg=0.1, min_fraction=0.5,
                baseline_angles=256, resnet18_epochs=1)
 FULL = Params(use_imagenet=True, train_image_size=64, n_train=60000, epochs=12, batch_size=256, lr=3e-3,
               warmup_fraction=0.25, accuracy_floor=0.85, min_movement_share=0.25, min_positions=16,
-              n_images=100, n_eval=10000, untrained_seeds=(0, 1, 2, 3, 4), min_angle_deg=0.1,
+              n_images=100, imagenet_images=100, n_eval=10000, untrained_seeds=(0, 1, 2, 3, 4), min_angle_deg=0.1,
               min_fraction=0.5, baseline_angles=2048, resnet18_epochs=6)
 
 #: How the parameter table names each field, for a reader.
@@ -54,7 +55,8 @@ LABELS = {
     "min_movement_share": ("Least mean angle training must turn the input spaces, as a share of the angle "
                            "between random subspaces of the same sizes (a complete re-draw)"),
     "min_positions": "Least spatial positions per image for the activation analysis",
-    "n_images": "Images in the activation analysis",
+    "n_images": "Stand-in images in the activation analysis",
+    "imagenet_images": "ImageNet images in the activation analysis when the ImageNet weights are used",
     "n_eval": "Held-out images for the accuracy",
     "untrained_seeds": "Seeds of the untrained networks",
     "min_angle_deg": "Smallest principal angle kept (degrees)",
