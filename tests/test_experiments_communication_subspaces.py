@@ -534,3 +534,22 @@ def test_random_baseline_drops_the_angles_the_networks_drop():
     assert kept.numel() == 2 * 100  # only the 2 angles outside the shared 4 dimensions
     assert float(tab.baseline_deg.iloc[0]) == pytest.approx(float(kept.mean()))
     assert float(tab.baseline_deg.iloc[0]) > float(ref.mean()) + 30  # keeping the zeros would pull it down
+
+
+@pytest.mark.filterwarnings("ignore::scipy.stats.ConstantInputWarning")  # equal gaps: no rank correlation
+def test_orderings_an_untrained_network_shows_as_well_are_inconclusive():
+    a_tab, w_tab = _paper_tables()
+    # untrained networks with the trained network's ordering (and random subspaces with a narrower one)
+    w_tab["untrained_deg"] = w_tab.trained_deg
+    w_tab["untrained_lo_deg"], w_tab["untrained_hi_deg"] = w_tab.trained_deg - 0.5, w_tab.trained_deg + 0.5
+    w_tab["baseline_deg"] = 45.0
+    board = ClaimBoard("communication_subspaces", "quick")
+    claims.record_weight_claims(board, w_tab, checks=TRAINED_OK)
+    o = {x.claim.id: x for x in board.outcomes}["weight-skip-less"]
+    assert o.verdict == "inconclusive" and not o.control.met and "needs more than" in o.control.value
+    # the same ordering, wider than the untrained one by more than the seeds' spread: it counts
+    w_tab["untrained_deg"] = w_tab.trained_deg.where(w_tab.kind.str.contains("skip"), w_tab.trained_deg + 8.0)
+    w_tab["untrained_lo_deg"], w_tab["untrained_hi_deg"] = w_tab.untrained_deg - 0.5, w_tab.untrained_deg + 0.5
+    board = ClaimBoard("communication_subspaces", "quick")
+    claims.record_weight_claims(board, w_tab, checks=TRAINED_OK)
+    assert {x.claim.id: x for x in board.outcomes}["weight-skip-less"].verdict == "reproduced"
