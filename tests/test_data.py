@@ -100,10 +100,24 @@ def test_fashion_stand_in_from_its_folder(monkeypatch, tmp_path):
 
 @pytest.mark.skipif(not data.DEBIAN_FASHION_MNIST.is_dir(), reason="Debian dataset-fashion-mnist not installed")
 def test_debian_fashion_mnist_is_staged_and_counts_as_real(monkeypatch, tmp_path):
-    monkeypatch.setenv("REPGEOM_DATA", str(tmp_path))
+    # a copy of the Debian package's folder (gzipped IDX files) made from fixture files, so that the test
+    # runs, and means the same, on a machine with or without dataset-fashion-mnist
+    import gzip
+
+    import fixture_data as fx
+
+    raw = fx.write_mnist(tmp_path / "fixture", "FashionMNIST", n_train=20, n_test=12, seed=1)
+    debian = tmp_path / "debian-fashion-mnist"
+    debian.mkdir()
+    for f in raw.iterdir():
+        (debian / f"{f.name}.gz").write_bytes(gzip.compress(f.read_bytes()))
+    monkeypatch.setenv("REPGEOM_DEBIAN_FASHION_MNIST", str(debian))
+    root = tmp_path / "data"
+    monkeypatch.setenv("REPGEOM_DATA", str(root))
     d = data.load("fashion_mnist", "test", n=7)
     assert not d.provenance.substituted and d.x.shape == (7, 1, 28, 28)
-    assert (tmp_path / "FashionMNIST" / "raw" / "t10k-images-idx3-ubyte").is_file()
+    staged = root / "FashionMNIST" / "raw" / "t10k-images-idx3-ubyte"
+    assert staged.read_bytes() == (raw / "t10k-images-idx3-ubyte").read_bytes()
     assert data.load("mnist", "test", n=2).provenance.used == "fashion_mnist/test"
 
 
