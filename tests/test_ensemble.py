@@ -63,6 +63,35 @@ def test_reproducible_and_cache(tmp_path):
             assert torch.equal(va, vb) and torch.equal(va, vc)
 
 
+@pytest.mark.parametrize("strategy", ["loop", "vmap"])
+def test_step_snapshots_are_the_weights_after_that_many_steps(strategy, tmp_path):
+    # 24 images in batches of 8: 3 steps per epoch, so step 3 is the end of epoch 1 and step 6 of epoch 2
+    x, y = _data()
+    make = lambda: ResNet18(4, width=2)  # noqa: E731 - batch norm: buffers are kept too
+    kw = dict(epochs=2, batch_size=8, make_optimizer=lambda p: torch.optim.SGD(p, lr=0.05), device="cpu",
+              strategy=strategy)
+    plain = train_ensemble(make, [5, 6], x, y, snapshot_epochs=(1, 2), **kw)
+    stepped = train_ensemble(make, [5, 6], x, y, snapshot_epochs=(1, 2), snapshot_steps=(0, 1, 3, 4, 6),
+                             cache=tmp_path / "ens.pt", **kw)
+    assert sorted(stepped.step_snapshots) == [0, 1, 3, 4, 6]
+    for i in range(2):
+        for step, epoch in ((3, 1), (6, 2)):
+            assert all(torch.equal(stepped.step_snapshots[step][i][k], v) for k, v in plain.snapshots[epoch][i].items())
+        assert not all(torch.equal(stepped.step_snapshots[1][i][k], v) for k, v in plain.snapshots[1][i].items())
+        assert not all(torch.equal(stepped.step_snapshots[0][i][k], v)
+                       for k, v in stepped.step_snapshots[1][i].items())
+        # taking snapshots changes no result
+        for a, b in zip(stepped.models[i].state_dict().values(), plain.models[i].state_dict().values()):
+            assert torch.equal(a, b)
+    again = train_ensemble(make, [5, 6], x, y, snapshot_epochs=(1, 2), snapshot_steps=(0, 1, 3, 4, 6),
+                           cache=tmp_path / "ens.pt", **kw)
+    assert again.strategy == "cache" and torch.equal(next(iter(again.step_snapshots[4][1].values())),
+                                                     next(iter(stepped.step_snapshots[4][1].values())))
+    for bad in ((7,), (-1,), (1.5,)):
+        with pytest.raises(ValueError, match="snapshot_steps"):
+            train_ensemble(make, [5], x, y, snapshot_steps=bad, **kw)
+
+
 def test_keyed_dropout_rate_and_keys():
     d = KeyedDropout(0.3)
     d.train()

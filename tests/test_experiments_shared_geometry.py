@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
+from fractions import Fraction
 
 import matplotlib
 
@@ -21,7 +23,7 @@ from repgeom.measures.srm import random_orthogonal
 
 TINY = dataclasses.replace(
     sg.QUICK, n_networks=3, image_size=12, n_train=40, n_probe=100, convnet_epochs=1, convnet_batch=20,
-    resnet_epochs=2, resnet_batch=20, resnet_width=4, resnet_augment=True, checkpoints=(0, 1), max_units=24, srm_iter=2,
+    resnet_epochs=2, resnet_batch=20, resnet_width=4, resnet_augment=True, checkpoints=(0, Fraction(1, 4), 1), max_units=24, srm_iter=2,
     sim_runs=3, sim_per_cloud=6, sim_hidden=5, sim_steps=5, bootstrap=50)
 
 
@@ -36,6 +38,38 @@ def test_params_profiles():
     assert sg.FULL.datasets == ("cifar10", "cifar100") and sg.QUICK.datasets == ("cifar10",)
     with pytest.raises(ValueError, match="profile"):
         sg.params("medium")
+    shown = sg.for_reader(sg.FULL)
+    assert shown.datasets == ("CIFAR-10 role", "CIFAR-100 role") and shown.n_train == sg.FULL.n_train
+
+
+@pytest.mark.parametrize("arch", sg.ARCHS)
+def test_quick_checkpoints_are_log_spaced_over_the_whole_training(arch):
+    r = sg.recipe(arch, 10, sg.QUICK)
+    per = sg.steps_per_epoch(sg.QUICK.n_train, r["batch_size"])
+    steps = sg.checkpoint_steps(r["epochs"], per, sg.QUICK.checkpoints)
+    assert len(steps) >= 6 and steps[0] == 0 and steps[-1] == r["epochs"] * per     # initialisation to the end
+    assert all(b > a for a, b in zip(steps, steps[1:]))
+    pos = np.array(steps[1:], dtype=float)
+    ratios = pos[1:] / pos[:-1]
+    assert np.all((ratios > 1.5) & (ratios < 2.5))           # roughly log-spaced: each about double the last
+    assert pos[0] <= per / 8 and pos[-1] / pos[0] >= 32      # from early in the first epoch, over 5 doublings
+    # the full profile keeps the paper's whole epochs
+    assert sg.checkpoint_steps(50, per, sg.FULL.checkpoints) == tuple(c * per for c in sg.FULL.checkpoints)
+
+
+def test_checkpoint_steps_rounding_and_bad_input():
+    assert sg.steps_per_epoch(40, 20) == 2 and sg.steps_per_epoch(41, 20) == 3
+    assert sg.checkpoint_steps(2, 8, (0, Fraction(1, 16), Fraction(1, 8), 1, 5)) == (0, 1, 8, 16)   # 1/2 step rounds up
+    assert sg.checkpoint_steps(1, 10, (0.25,)) == (3, 10)
+    for bad in ((-1,), (float("nan"),), ("1",)):
+        with pytest.raises(ValueError, match="checkpoints"):
+            sg.checkpoint_steps(2, 8, bad)
+    with pytest.raises(ValueError, match="per_epoch"):
+        sg.checkpoint_steps(2, 0, (0,))
+    with pytest.raises(ValueError, match="batch_size"):
+        sg.steps_per_epoch(10, 0)
+    assert [sg.epoch_text(e) for e in (0, 4, Fraction(14, 219), Fraction(110, 219), 0.25)] == \
+        ["0", "4", "1/16", "1/2", "1/4"]
 
 
 # --- simulation ---------------------------------------------------------------------------------
@@ -86,9 +120,9 @@ def test_summarise_simulations_means_and_intervals():
 
 def test_recipes_seeds_and_snapshots():
     assert sg.snapshot_epochs(2, (0, 1)) == (0, 1, 2) and sg.snapshot_epochs(1, (0, 1, 2, 4)) == (0, 1)
+    assert sg.snapshot_epochs(4, sg.QUICK.checkpoints) == (0, 1, 2, 4)                  # fractions: by step
     assert sg.snapshot_epochs(30, sg.FULL.checkpoints) == (0, 1, 2, 4, 6, 9, 14, 21, 30)
     assert sg.snapshot_epochs(50, sg.FULL.checkpoints) == sg.FULL.checkpoints
-    assert len(sg.snapshot_epochs(sg.QUICK.convnet_epochs, sg.QUICK.checkpoints)) >= 5
     with pytest.raises(ValueError, match="checkpoints"):
         sg.snapshot_epochs(3, (-1, 2))
     seeds = sg.network_seeds(TINY)
@@ -163,9 +197,14 @@ def test_datasets_and_ensembles(tiny_pipeline):
     assert sets.train["cifar10"].x.shape[1:] == (3, 12, 12) and len(sets.probe["cifar10"].y) == 100
     assert [p.requested for p in sets.provenance] == ["cifar10/train", "cifar10/test"]
     assert set(ensembles) == {("cifar10", "ConvNet"), ("cifar10", "ResNet-18")}
-    assert sorted(ensembles["cifar10", "ResNet-18"].snapshots) == [0, 1, 2]
+    # 1/4 epoch of 2 steps rounds to step 1: half an epoch
+    assert list(ensembles["cifar10", "ResNet-18"].snapshots) == [0, Fraction(1, 2), 1, 2]
+    assert list(ensembles["cifar10", "ConvNet"].snapshots) == [0, Fraction(1, 2), 1]
     again = sg.train_ensembles(TINY, sets.train, "cpu", ckpt)              # loaded from the cache, same weights
     assert again["cifar10", "ConvNet"].strategy == "cache"
+    for key, ens in ensembles.items():
+        for e, states in ens.snapshots.items():
+            assert all(torch.equal(states[1][k], v) for k, v in again[key].snapshots[e][1].items())
     a, b = ensembles["cifar10", "ConvNet"].models[1], again["cifar10", "ConvNet"].models[1]
     assert all(torch.equal(u, v) for u, v in zip(a.state_dict().values(), b.state_dict().values()))
 
@@ -213,12 +252,22 @@ def test_analyse_all_shapes_and_ranges(tiny_pipeline):
         assert "cifar10" not in titles
     assert name in figs[1].axes[0].get_title()
     assert "not run" in " ".join(t.get_text() for ax in figs[1].axes for t in ax.texts)
+    top = figs[2].axes[0]                                              # ResNet-18 over its checkpoints
+    assert top.get_xscale() == "symlog" and [t.get_text() for t in top.get_xticklabels()] == ["0", "1/2", "1", "2"]
+    assert list(top.lines[0].get_xdata()) == [0.0, 0.5, 1.0, 2.0]
+    why = sg.plot_layer_profiles(results, "ConvNet", ("cifar10", "cifar100"), labels, TINY.bootstrap,
+                                 not_run="not run at the quick profile")
+    assert "CIFAR-100 role\nnot run at the quick profile" in [t.get_text() for ax in why.axes for t in ax.texts]
+    plt.close(why)
     for f in figs:
         plt.close(f)
 
     table = sg.accuracy_table(results, "cifar10", {"ConvNet": 0.8, "ResNet-18": 0.75})
     assert "ConvNet (floor 80 %)" in table and len(table.splitlines()) == 2 + 3 + 1
     assert f"{100 * results['cifar10', 'ResNet-18'].acc[2]:.1f} %" in table.splitlines()[4]
+    named = sg.accuracy_table(results, "cifar10", {"ConvNet": 0.8, "ResNet-18": 0.75}, labels["cifar10"])
+    assert named.splitlines()[0] == f"Held-out accuracy of every network on {labels['cifar10']}:"
+    assert named.endswith(table)
 
     tdiff = sg.trace_difference(ensembles, sets.probe, TINY, "cifar10")
     assert list(tdiff) == list(sg.layers_of("ConvNet"))
@@ -229,6 +278,7 @@ def test_analyse_all_shapes_and_ranges(tiny_pipeline):
     sg.record_network_claims(board, summary, results, TINY, labels, {"cifar10": True}, quick=True)
     v = verdicts(board)
     assert v["ve-last-cifar100"] == "not run"
+    assert "checkpoints at epochs 0, 1/2, 1" in board.outcomes[0].note
     # tiny networks are far below their floors: every claim on trained networks is inconclusive
     assert {v[c] for c in ("train-increase", "ve-depth", "ve-last-cifar10", "ve-resnet-lower", "consistency")} \
         == {"inconclusive"}

@@ -15,6 +15,7 @@ fixed by ``(seeds[i], epoch)``, augmented with a generator fixed by
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -43,6 +44,8 @@ class EnsembleResult:
         Final networks (eval mode), in the order of ``seeds``.
     snapshots : dict
         ``epoch -> list of state dicts`` (CPU), for the requested epochs.
+    step_snapshots : dict
+        ``step -> list of state dicts`` (CPU), after that many optimiser steps, for the requested steps.
     losses : torch.Tensor, shape (n_networks, epochs)
         Mean training loss per network and epoch.
     strategy : str
@@ -53,6 +56,7 @@ class EnsembleResult:
     snapshots: dict[int, list[dict]] = field(default_factory=dict)
     losses: torch.Tensor | None = None
     strategy: str = "loop"
+    step_snapshots: dict[int, list[dict]] = field(default_factory=dict)
 
 
 def choose_strategy(device: torch.device) -> str:
@@ -80,15 +84,20 @@ def _cpu_state(model: nn.Module) -> dict:
     return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
 
-def _train_loop(models, seeds, x, y, epochs, batch_size, make_optimizer, loss_fn, augment, snapshot_epochs, desc):
+def _train_loop(models, seeds, x, y, epochs, batch_size, make_optimizer, loss_fn, augment, snapshot_epochs,
+                snapshot_steps, desc):
     dev = next(models[0].parameters()).device
     losses = torch.zeros(len(models), epochs, dtype=torch.float64)
     snapshots: dict[int, list[dict]] = {e: [] for e in snapshot_epochs}
+    at_step: dict[int, list[dict]] = {s: [] for s in snapshot_steps}
     for i, (model, seed) in enumerate(progress(list(zip(models, seeds)), desc=desc)):
         opt = make_optimizer(model.parameters())
         if 0 in snapshots:
             snapshots[0].append(_cpu_state(model))
+        if 0 in at_step:
+            at_step[0].append(_cpu_state(model))
         model.train()
+        done = 0  # optimiser steps so far
         for epoch in range(epochs):
             total, count = torch.zeros((), dtype=torch.float64, device=dev), 0   # on the device: no sync per batch
             for xb, yb in _batches(x, y, batch_size, seed, epoch, augment):
@@ -99,14 +108,18 @@ def _train_loop(models, seeds, x, y, epochs, batch_size, make_optimizer, loss_fn
                 opt.step()
                 total += loss.detach().double() * xb.shape[0]
                 count += xb.shape[0]
+                done += 1
+                if done in at_step:
+                    at_step[done].append(_cpu_state(model))
             losses[i, epoch] = total.cpu() / count
             if epoch + 1 in snapshots:
                 snapshots[epoch + 1].append(_cpu_state(model))
         model.eval()
-    return losses, snapshots
+    return losses, snapshots, at_step
 
 
-def _train_vmap(models, seeds, x, y, epochs, batch_size, make_optimizer, loss_fn, augment, snapshot_epochs, desc):
+def _train_vmap(models, seeds, x, y, epochs, batch_size, make_optimizer, loss_fn, augment, snapshot_epochs,
+                snapshot_steps, desc):
     from torch.func import functional_call, stack_module_state, vmap
 
     dev = next(models[0].parameters()).device
@@ -130,6 +143,10 @@ def _train_vmap(models, seeds, x, y, epochs, batch_size, make_optimizer, loss_fn
     snapshots: dict[int, list[dict]] = {e: [] for e in snapshot_epochs}
     if 0 in snapshots:
         snapshots[0] = [unstack(i) for i in range(len(models))]
+    at_step: dict[int, list[dict]] = {s: [] for s in snapshot_steps}
+    if 0 in at_step:
+        at_step[0] = [unstack(i) for i in range(len(models))]
+    done = 0  # optimiser steps so far
     for epoch in progress(range(epochs), desc=desc):
         total = torch.zeros(len(models), dtype=torch.float64, device=dev)   # on the device: no sync per batch
         count = 0
@@ -143,13 +160,16 @@ def _train_vmap(models, seeds, x, y, epochs, batch_size, make_optimizer, loss_fn
             opt.step()
             total += loss.detach().double() * xb.shape[1]
             count += xb.shape[1]
+            done += 1
+            if done in at_step:
+                at_step[done] = [unstack(i) for i in range(len(models))]
         losses[:, epoch] = total.cpu() / count
         if epoch + 1 in snapshots:
             snapshots[epoch + 1] = [unstack(i) for i in range(len(models))]
     for i, m in enumerate(models):
         m.load_state_dict(unstack(i))
         m.eval()
-    return losses, snapshots
+    return losses, snapshots, at_step
 
 
 def train_ensemble(
@@ -166,6 +186,7 @@ def train_ensemble(
     strategy: str = "auto",
     device: torch.device | str | None = None,
     snapshot_epochs: Sequence[int] = (),
+    snapshot_steps: Sequence[int] = (),
     cache: Path | str | None = None,
     desc: str = "ensemble",
 ) -> EnsembleResult:
@@ -194,6 +215,9 @@ def train_ensemble(
         Default :func:`repgeom.runtime.device`.
     snapshot_epochs : sequence of int
         Epochs (0 = initialisation) whose weights are kept.
+    snapshot_steps : sequence of int
+        Optimiser steps (counted over the whole run, 0 = initialisation) after which the weights are kept,
+        e.g. checkpoints within an epoch; in ``[0, epochs * ceil(n / batch_size)]``.
     cache : path, optional
         File to load the result from when it exists (and matches this call's
         recipe), and to save it to after training.
@@ -214,13 +238,20 @@ def train_ensemble(
     bad = [e for e in snapshot_epochs if not 0 <= e <= epochs]
     if bad:
         raise ValueError(f"snapshot_epochs must lie in [0, epochs={epochs}], got {bad}")
+    last = epochs * math.ceil(x.shape[0] / batch_size)
+    bad = [s for s in snapshot_steps if isinstance(s, bool) or int(s) != s or not 0 <= s <= last]
+    if bad:
+        raise ValueError(f"snapshot_steps must be whole steps in [0, {last}] (epochs x steps per epoch), got {bad}")
     if not bool(torch.isfinite(x).all()):
         raise ValueError("x contains NaN or Inf")
     dev = torch.device(device) if device is not None else runtime.device()
     chosen = choose_strategy(dev) if strategy == "auto" else strategy
     snapshot_epochs = sorted(set(int(e) for e in snapshot_epochs))
+    snapshot_steps = sorted(set(int(s) for s in snapshot_steps))
     meta = {"seeds": seeds, "n": int(x.shape[0]), "epochs": epochs, "batch_size": batch_size,
             "snapshots": snapshot_epochs, "x_sum": float(x.double().sum()), "y_sum": int(y.sum())}
+    if snapshot_steps:  # (absent otherwise, so that caches written before steps existed still match)
+        meta["steps"] = snapshot_steps
     path = Path(cache) if cache is not None else None
     if path is not None and path.is_file():
         state = torch.load(path, map_location="cpu", weights_only=False)
@@ -230,18 +261,18 @@ def train_ensemble(
                 m = _build(make_model, s, dev)
                 m.load_state_dict(sd)
                 models.append(m.eval())
-            return EnsembleResult(models, state["snapshots"], state["losses"], "cache")
+            return EnsembleResult(models, state["snapshots"], state["losses"], "cache", state.get("steps", {}))
     models = [_build(make_model, s, dev) for s in seeds]
     train = _train_vmap if chosen == "vmap" else _train_loop
-    losses, snapshots = train(models, seeds, x, y, epochs, batch_size, make_optimizer, loss_fn,
-                              augment, snapshot_epochs, desc)
+    losses, snapshots, at_step = train(models, seeds, x, y, epochs, batch_size, make_optimizer, loss_fn,
+                                       augment, snapshot_epochs, snapshot_steps, desc)
     if not bool(torch.isfinite(losses).all()):
         raise FloatingPointError("a network's training loss became NaN/Inf; lower the learning rate")
-    result = EnsembleResult(models, snapshots, losses, chosen)
+    result = EnsembleResult(models, snapshots, losses, chosen, at_step)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         torch.save({"meta": meta, "final": [_cpu_state(m) for m in models], "snapshots": snapshots,
-                    "losses": losses}, tmp)
+                    "losses": losses, "steps": at_step}, tmp)
         tmp.replace(path)
     return result

@@ -169,14 +169,15 @@ class EnsembleAnalysis:
     ----------
     layers : tuple of str
         Analysed layers, shallow to deep.
-    epochs : list of int
-        Snapshot epochs, increasing.
+    epochs : list of int or Fraction
+        Training time of each snapshot in epochs, increasing (``Fraction(step, steps_per_epoch)`` within an
+        epoch, see :func:`.networks.checkpoint_steps`); the last is the end of training.
     acc : np.ndarray, shape (n_networks,)
         Held-out accuracy of each network, in [0, 1].
     per_layer : dict
         ``layer -> LayerResult`` at the end of training.
     curve : dict
-        ``layer -> [corr(shared-space iRSM at epoch e, final wRSM) for e in epochs]`` (Fig. 3 top).
+        ``layer -> [corr(shared-space iRSM at training time e, final wRSM) for e in epochs]`` (Fig. 3 top).
     ve_curve, cons_curve : dict
         ``layer -> [mean SRM variance explained / mean wRSM consistency at epoch e for e in epochs]``;
         the first entry is the untrained network when ``epochs[0] == 0`` (the claims' control).
@@ -406,7 +407,8 @@ def trace_difference(ensembles: dict[tuple[str, str], EnsembleResult], probe_set
     return out
 
 
-def accuracy_table(results: dict[tuple[str, str], EnsembleAnalysis], role: str, floors: dict[str, float]) -> str:
+def accuracy_table(results: dict[tuple[str, str], EnsembleAnalysis], role: str, floors: dict[str, float],
+                   data: str | None = None) -> str:
     """Each network's held-out accuracy on one dataset role, as a Markdown table for the page.
 
     Parameters
@@ -416,6 +418,8 @@ def accuracy_table(results: dict[tuple[str, str], EnsembleAnalysis], role: str, 
     role : str
     floors : dict
         ``arch -> accuracy floor`` in [0, 1], shown in the header.
+    data : str, optional
+        The data the role actually used, in words; named in a line above the table.
 
     Returns
     -------
@@ -432,4 +436,5 @@ def accuracy_table(results: dict[tuple[str, str], EnsembleAnalysis], role: str, 
         cells = [f"{100 * results[role, a].acc[i]:.1f} %" if i < len(results[role, a].acc) else "" for a in archs]
         rows.append(f"| {i + 1} | " + " | ".join(cells) + " |")
     rows.append("| mean | " + " | ".join(f"{100 * results[role, a].acc.mean():.1f} %" for a in archs) + " |")
-    return "\n".join(rows)
+    table = "\n".join(rows)
+    return table if data is None else f"Held-out accuracy of every network on {data}:\n\n{table}"

@@ -8,6 +8,7 @@ import numpy as np
 from repgeom.book.claims import Check, Claim, ClaimBoard
 
 from .analysis import EnsembleAnalysis, NetworkSummary
+from .networks import epoch_text
 from .parameters import Params
 from .simulation import Proposition1
 
@@ -121,7 +122,7 @@ def record_network_claims(board: ClaimBoard, summary: NetworkSummary,
     board.record(c, f"last > first checkpoint (epoch {first}) in {sum(inc.values())}/{len(inc)} layers",
                  all(inc.values()), partly=not all(inc.values()) and sum(inc.values()) > len(inc) / 2,
                  preconditions=both,
-                 note=(f"{on}; checkpoints at epochs {', '.join(map(str, conv.epochs))}"
+                 note=(f"{on}; checkpoints at epochs {', '.join(map(epoch_text, conv.epochs))}"
                        + ("; quick: a few epochs on a subset" if quick else "")))
 
     ve_c = ve_mean[ds0, "ConvNet"]

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.figure
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import torch
 from sklearn.decomposition import PCA
@@ -14,6 +15,7 @@ from repgeom import stats
 from repgeom.book.plots import heatmap, panels, shared_colorbar
 
 from .analysis import EnsembleAnalysis, layer_profiles
+from .networks import epoch_text
 from .simulation import KINDS, METHODS, SPACES
 
 __all__ = ["plot_beyond", "plot_class_means", "plot_layer_profiles", "plot_rsm_row", "plot_sim_bars"]
@@ -115,13 +117,28 @@ def _ci_bars(ax, samples: list[np.ndarray], shades: np.ndarray, n_resamples: int
     ax.set_ylim(0, 1)
 
 
+def _log_epoch_axis(ax, epochs: Sequence) -> None:
+    """Training time on a log scale, 0 (initialisation) on the linear part of a symlog axis.
+
+    The linear part from 0 to the first checkpoint is as wide as the step from the first to the second
+    checkpoint, so log-spaced checkpoints (doubling, as 1/16, 1/8 ... or 1, 2, 4) lie evenly.
+    """
+    pos = sorted(float(e) for e in epochs if e > 0)
+    if pos:
+        ratio = pos[1] / pos[0] if len(pos) > 1 else 10.0
+        ax.set_xscale("symlog", linthresh=pos[0], linscale=float(np.log10(ratio)))
+    ax.set_xticks([float(e) for e in epochs], [epoch_text(e) for e in epochs])
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+
+
 def plot_layer_profiles(results: Mapping[tuple[str, str], EnsembleAnalysis], arch: str, roles: Sequence[str],
-                        labels: Mapping[str, str], n_resamples: int) -> matplotlib.figure.Figure:
+                        labels: Mapping[str, str], n_resamples: int,
+                        not_run: str = "not run in this build") -> matplotlib.figure.Figure:
     """Fig. 3 for one architecture: a column per dataset role, rows as in the paper.
 
-    Rows: the shared-space iRSM–final-wRSM correlation over the training checkpoints, SRM variance explained
-    per layer, and wRSM consistency per layer (95% bootstrap CIs over networks / network pairs). A role that
-    was not run gets a column that says so.
+    Rows: the shared-space iRSM–final-wRSM correlation over the training checkpoints (training time on a
+    log scale, initialisation at 0), SRM variance explained per layer, and wRSM consistency per layer (95%
+    bootstrap CIs over networks / network pairs). A role that was not run gets a column that says so.
 
     Parameters
     ----------
@@ -134,6 +151,8 @@ def plot_layer_profiles(results: Mapping[tuple[str, str], EnsembleAnalysis], arc
         ``role -> the data it used, in words``; roles absent from ``results`` are shown as not run.
     n_resamples : int
         Bootstrap resamples of the 95% CIs.
+    not_run : str
+        Why a role absent from ``results`` was not run, shown in its column (e.g. "not run at the quick profile").
 
     Returns
     -------
@@ -149,19 +168,17 @@ def plot_layer_profiles(results: Mapping[tuple[str, str], EnsembleAnalysis], arc
             for ax in col:
                 ax.set_axis_off()
             col[0].set_title(f"{arch}, {names.get(role, role)} role")
-            col[1].text(0.5, 0.5, f"{names.get(role, role)} role\nnot run in this build", ha="center",
+            col[1].text(0.5, 0.5, f"{names.get(role, role)} role\n{not_run}", ha="center",
                         va="center", transform=col[1].transAxes)
             continue
         res = results[role, arch]
         layers = res.layers
         shades = plt.cm.Blues(np.linspace(0.35, 1.0, len(layers)))
         for layer, colr in zip(layers, shades):
-            col[0].plot(res.epochs, res.curve[layer], "o-", color=colr, label=layer, ms=3)
-        if max(res.epochs) > 10:
-            col[0].set_xscale("symlog", linthresh=1)
-        col[0].set_xticks(res.epochs, [str(e) for e in res.epochs])
+            col[0].plot([float(e) for e in res.epochs], res.curve[layer], "o-", color=colr, label=layer, ms=3)
+        _log_epoch_axis(col[0], res.epochs)
         col[0].set_title(f"{arch}\n{labels[role]}")
-        col[0].set_xlabel("training epoch")
+        col[0].set_xlabel("training time (epochs, log scale)")
         _ci_bars(col[1], [res.per_layer[l].ve for l in layers], shades, n_resamples)
         _ci_bars(col[2], [res.per_layer[l].consistency for l in layers], shades, n_resamples)
         short = [l.replace("block", "b") for l in layers]
@@ -171,12 +188,12 @@ def plot_layer_profiles(results: Mapping[tuple[str, str], EnsembleAnalysis], arc
     grid[0, 0].set_ylabel("corr(shared iRSM,\nfinal wRSM)")
     grid[1, 0].set_ylabel("SRM variance\nexplained (held out)")
     grid[2, 0].set_ylabel("corr between\nwRSMs")
-    first = next((res for (r, a), res in results.items() if a == arch), None)
-    if first is not None:
-        handles, names_ = grid[0, 0].get_legend_handles_labels() if (roles[0], arch) in results else ([], [])
-        if handles:
-            grid[0, 0].legend(handles, names_, ncol=3 if len(handles) > 4 else 1, fontsize=8,
-                              handlelength=1.0, columnspacing=0.6, loc="lower right")
+    drawn = next((grid[0, c] for c, role in enumerate(roles) if (role, arch) in results), None)
+    if drawn is not None:       # below the figure, clear of the curves: one entry per layer, shallow to deep
+        handles, names_ = drawn.get_legend_handles_labels()
+        fig.legend(handles, [n.replace("block", "b") for n in names_], loc="outside lower center",
+                   ncol=len(handles), fontsize=8, title="layer (darker = deeper)", title_fontsize=8,
+                   handlelength=1.2, columnspacing=0.8)
     return fig
 
 

@@ -1,7 +1,10 @@
 """The chapter's data and its two ensembles of ConvNets and ResNet-18s per dataset role."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
+from numbers import Real
 from pathlib import Path
 
 import torch
@@ -17,6 +20,8 @@ from .parameters import Params
 __all__ = [
     "ARCHS",
     "Datasets",
+    "checkpoint_steps",
+    "epoch_text",
     "data_label",
     "layers_of",
     "load_datasets",
@@ -24,6 +29,7 @@ __all__ = [
     "network_seeds",
     "recipe",
     "snapshot_epochs",
+    "steps_per_epoch",
     "train_ensembles",
 ]
 
@@ -121,25 +127,77 @@ def recipe(arch: str, num_classes: int, p: Params) -> dict:
 
 
 def snapshot_epochs(epochs: int, checkpoints: tuple[int, ...]) -> tuple[int, ...]:
-    """The checkpoints within a training run of ``epochs`` epochs, and always its last epoch.
+    """The whole-epoch checkpoints within a training run of ``epochs`` epochs, and always its last epoch.
 
     Parameters
     ----------
     epochs : int
         Epochs of the run (>= 1).
-    checkpoints : tuple of int
-        Requested epochs (0 = initialisation), e.g. the paper's 0, 1, 2, 4, 6, 9, 14, 21, 32, 50.
+    checkpoints : tuple of int or Fraction
+        Requested training times in epochs (0 = initialisation), e.g. the paper's 0, 1, 2, 4, 6, 9, 14, 21, 32,
+        50; fractions of an epoch are left to :func:`checkpoint_steps`.
 
     Returns
     -------
     tuple of int
-        Distinct, increasing epochs in ``[0, epochs]``, ending with ``epochs``.
+        Distinct, increasing whole epochs in ``[0, epochs]``, ending with ``epochs``.
     """
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
-    if any(int(c) < 0 for c in checkpoints):
+    if any(c < 0 for c in checkpoints):
         raise ValueError(f"checkpoints must be non-negative epochs, got {checkpoints}")
-    return tuple(sorted({int(c) for c in checkpoints if c <= epochs} | {int(epochs)}))
+    return tuple(sorted({int(c) for c in checkpoints if c <= epochs and c == int(c)} | {int(epochs)}))
+
+
+def steps_per_epoch(n: int, batch_size: int) -> int:
+    """Optimisation steps in one epoch of ``n`` images at ``batch_size`` (the last batch may be smaller)."""
+    if n < 1 or batch_size < 1:
+        raise ValueError(f"n and batch_size must be >= 1, got {n} and {batch_size}")
+    return math.ceil(n / batch_size)
+
+
+def checkpoint_steps(epochs: int, per_epoch: int, checkpoints: tuple) -> tuple[int, ...]:
+    """The optimisation steps at which a run of ``epochs`` epochs is checkpointed, always including its end.
+
+    Parameters
+    ----------
+    epochs : int
+        Epochs of the run (>= 1).
+    per_epoch : int
+        Optimisation steps per epoch (:func:`steps_per_epoch`).
+    checkpoints : tuple of int, Fraction or float
+        Training times in epochs (0 = initialisation); fractions of an epoch go to the nearest step
+        (half a step rounds up), times past ``epochs`` are dropped.
+
+    Returns
+    -------
+    tuple of int
+        Distinct, increasing steps in ``[0, epochs * per_epoch]``, ending with ``epochs * per_epoch``; a whole
+        epoch ``e`` is step ``e * per_epoch``.
+    """
+    if epochs < 1 or per_epoch < 1:
+        raise ValueError(f"epochs and per_epoch must be >= 1, got {epochs} and {per_epoch}")
+    if any(not isinstance(c, Real) or not math.isfinite(c) or c < 0 for c in checkpoints):
+        raise ValueError(f"checkpoints must be finite non-negative epochs, got {checkpoints}")
+    steps = {math.floor(Fraction(c) * per_epoch + Fraction(1, 2)) for c in checkpoints if c <= epochs}
+    return tuple(sorted(steps | {epochs * per_epoch}))
+
+
+def epoch_text(epoch: float) -> str:
+    """A checkpoint's training time in epochs for a reader: ``"0"``, ``"4"``, ``"1/16"``.
+
+    Parameters
+    ----------
+    epoch : int, Fraction or float
+        E.g. ``Fraction(14, 219)``, the checkpoint nearest 1/16 of an epoch of 219 steps.
+
+    Returns
+    -------
+    str
+        The nearest fraction with denominator at most 16 (checkpoints within an epoch are rounded to a step).
+    """
+    f = Fraction(epoch).limit_denominator(16)
+    return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
 
 
 def network_seeds(p: Params) -> dict[str, list[int]]:
@@ -177,6 +235,23 @@ def load_models(arch: str, num_classes: int, states: list[dict], p: Params,
     return models
 
 
+def _train_one(make, seeds, d, r, p: Params, device, cache: Path, desc: str) -> EnsembleResult:
+    """One ensemble with snapshots at every checkpoint of ``p.checkpoints``, those within epochs included.
+
+    Whole epochs are kept by :func:`train_ensemble`'s ``snapshot_epochs``, checkpoints within an epoch by its
+    ``snapshot_steps``; the latter join ``snapshots`` under their time in epochs (a :class:`~fractions.Fraction`).
+    """
+    per = steps_per_epoch(int(d.x.shape[0]), r["batch_size"])
+    steps = checkpoint_steps(r["epochs"], per, p.checkpoints)
+    whole = tuple(s // per for s in steps if s % per == 0)
+    within = tuple(s for s in steps if s % per)
+    ens = train_ensemble(make, seeds, d.x, d.y, **r, device=device, snapshot_epochs=whole, snapshot_steps=within,
+                         cache=cache, desc=desc)
+    snaps = {**ens.snapshots, **{Fraction(s, per): ens.step_snapshots[s] for s in within}}
+    ens.snapshots = dict(sorted(snaps.items()))
+    return ens
+
+
 def train_ensembles(p: Params, train_sets: dict[str, ImageData], device: torch.device | str,
                     ckpt_dir: Path) -> dict[tuple[str, str], EnsembleResult]:
     """Train (or load from ``ckpt_dir``) ``p.n_networks`` networks of each architecture on each role.
@@ -188,12 +263,15 @@ def train_ensembles(p: Params, train_sets: dict[str, ImageData], device: torch.d
         ``role -> ImageData`` for every role in ``p.datasets``.
     device : torch.device or str
     ckpt_dir : Path
-        Folder of the cached ensembles (one file per role and architecture).
+        Folder of the cached ensembles (one file per role and architecture, and one beside it with the
+        snapshots taken within an epoch).
 
     Returns
     -------
     dict
-        ``(role, arch) -> EnsembleResult`` with snapshots at :func:`snapshot_epochs`.
+        ``(role, arch) -> EnsembleResult`` with snapshots at every checkpoint (:func:`checkpoint_steps`),
+        keyed by training time in epochs: ``int`` for whole epochs, ``Fraction(step, steps_per_epoch)``
+        within one.
     """
     seeds = network_seeds(p)
     ensembles = {}
@@ -206,8 +284,5 @@ def train_ensembles(p: Params, train_sets: dict[str, ImageData], device: torch.d
             tag = (f"w{p.resnet_width}-lr{p.resnet_lr:g}-{'aug' if p.resnet_augment else 'noaug'}"
                    if arch == "ResNet-18" else f"lr{p.convnet_lr:g}")
             name = f"shared_geometry-{ds}-{arch.lower()}-{p.image_size}px-{p.n_train}-{tag}.pt"
-            ensembles[ds, arch] = train_ensemble(
-                make, seeds[arch], d.x, d.y, **r, device=device,
-                snapshot_epochs=snapshot_epochs(r["epochs"], p.checkpoints),
-                cache=ckpt_dir / name, desc=f"{arch} {ds}")
+            ensembles[ds, arch] = _train_one(make, seeds[arch], d, r, p, device, ckpt_dir / name, f"{arch} {ds}")
     return ensembles
