@@ -317,6 +317,30 @@ def test_alignment_and_pvalue_figures():
     plt.close(fig)
 
 
+def test_connections_schematic_draws_each_listed_pair_once():
+    from matplotlib.patches import FancyArrowPatch
+
+    from repgeom.book import figure_standard
+    from repgeom.models import resnet_connections as rc
+
+    conns = rc.resnet_connections(torchvision.models.resnet50(), "weight")
+    blocks = ("layer1.0", "layer1.1")
+    fig = figures.connections_schematic(conns, blocks)
+    shown = [c for c in conns if c.block in blocks]
+    arrows = [p for p in fig.axes[0].patches if isinstance(p, FancyArrowPatch)]
+    # 1.0 (projection shortcut): direct, branching, short skip, indirect; 1.1 (identity): no branching, a long skip
+    assert len(arrows) == len(shown) == 8
+    boxes = {t.get_text() for t in fig.axes[0].texts}
+    assert {"1.0\nconv1", "1.0\nprojection", "1.1\nconv3", "1.2\nconv1"} <= boxes
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert sorted(t.split(": ")[0] for t in legend) == sorted(figures.KIND_TITLE.values())  # one entry per type
+    assert any(t.startswith("branching: input space of conv1 vs input space of projection") for t in legend)
+    assert figure_standard.problems(fig) == []
+    plt.close(fig)
+    with pytest.raises(ValueError, match="no connection"):
+        figures.connections_schematic(conns, ("layer9.0",))
+
+
 # --- claims -----------------------------------------------------------------------------------------------
 
 

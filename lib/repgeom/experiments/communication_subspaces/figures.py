@@ -23,6 +23,7 @@ __all__ = [
     "pvalue_figure",
     "training_figure",
     "resnet18_figure",
+    "connections_schematic",
 ]
 
 #: Connection type -> its name in titles and claim texts.
@@ -236,3 +237,87 @@ def resnet18_figure(tab: pd.DataFrame, blocks: Sequence[str]) -> matplotlib.figu
     axes[0].set_ylim(0, 92)
     axes[-1].legend(fontsize=_FS)
     return fig
+
+
+def _layer_word(name: str) -> str:
+    """``"layer1.0.conv2"`` -> ``"conv2"``; a downsample conv -> ``"projection"``."""
+    return "projection" if ".downsample." in name else name.split(".")[-1]
+
+
+#: Side of a weight matrix each connection's source stands for, in words.
+_SIDE = {"out": "output space", "in": "input space", "act": "input activity"}
+
+
+def connections_schematic(connections: Sequence[rc.Connection], blocks: Sequence[str]) -> matplotlib.figure.Figure:
+    """Appendix Fig. 4: which layers each connection type compares, drawn from the connection list.
+
+    The convs of ``blocks`` (and the first conv of the block after them) are boxes in forward order,
+    a downsample projection below its block's conv1; every connection of ``connections`` whose block is
+    in ``blocks`` is one arc from its source conv to its target conv, coloured by type (the direct,
+    short-skip and indirect arcs above the row, branching and long-skip arcs below it).
+
+    Parameters
+    ----------
+    connections : sequence of Connection
+        :func:`repgeom.models.resnet_connections.resnet_connections` of one network (weight analysis).
+    blocks : sequence of str
+        Consecutive block names to draw, e.g. ``("layer1.0", "layer1.1")``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    shown = [c for c in connections if c.block in blocks]
+    if not shown:
+        raise ValueError(f"no connection is drawn at the blocks {list(blocks)}")
+    # boxes: the convs on the main path in forward order, projections below their block's conv1
+    names: list[str] = []
+    for c in shown:
+        for n in (c.source, c.target):
+            if n not in names and "downsample" not in n:
+                names.append(n)
+    names.sort(key=lambda n: (int(n.split(".")[0][5:]), int(n.split(".")[1]), n.split(".")[2]))
+    pos = {n: (float(i), 0.0) for i, n in enumerate(names)}
+    for c in shown:
+        for n in (c.source, c.target):
+            if "downsample" in n:
+                conv1 = n.replace("downsample.0", "conv1")
+                pos[n] = (pos[conv1][0] + 1.0, -1.15)
+    fig, axes = plots.panels(1, panel_height=3.0)
+    ax = axes[0]
+    for n, (x, y) in pos.items():
+        block, _, layer = n.partition(".")[2].partition(".")
+        label = f"{n.split('.')[0].replace('layer', '')}.{block}\n{_layer_word(n)}"
+        ax.add_patch(FancyBboxPatch((x - 0.32, y - 0.22), 0.64, 0.44, boxstyle="round,pad=0.02",
+                                    fc="white", ec="black", lw=0.8))
+        ax.text(x, y, label, ha="center", va="center", fontsize=_FS)
+    below = {"branching", "long_skip"}
+    seen: set[str] = set()
+    for c in shown:
+        (x0, y0), (x1, y1) = pos[c.source], pos[c.target]
+        down = c.kind in below
+        y0, y1 = (y0 - 0.22, y1 - 0.22) if down else (y0 + 0.22, y1 + 0.22)
+        if "downsample" in c.target:
+            y1 = pos[c.target][1] + 0.22
+        span = abs(x1 - x0)
+        rad = (0.35 if down else -0.35) * (1 if x1 >= x0 else -1) * min(1.0, 0.5 + 0.15 * span)
+        color = f"C{KINDS_ORDER.index(c.kind)}"
+        ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), connectionstyle=f"arc3,rad={rad}", arrowstyle="-|>",
+                                     mutation_scale=9, lw=1.4, color=color))
+        if c.kind not in seen:
+            seen.add(c.kind)
+            ax.plot([], [], color=color, lw=1.4,
+                    label=f"{KIND_TITLE[c.kind]}: {_SIDE[c.source_side]} of {_layer_word(c.source)} vs "
+                          f"input space of {_layer_word(c.target)}")
+    ax.set_xlim(-0.6, len(names) - 0.4)
+    ax.set_ylim(-1.9, 0.95)
+    ax.set_aspect("auto")
+    ax.axis("off")
+    ax.legend(fontsize=_FS, loc="lower right", frameon=False, ncol=1, bbox_to_anchor=(1.0, -0.02))
+    return fig
+
+
+#: Colour order of the connection types (the order of :data:`repgeom.models.resnet_connections.KINDS`).
+KINDS_ORDER = rc.KINDS
