@@ -417,9 +417,13 @@ def test_cost_decay_imagenet_and_pruning_verdicts():
                           "control var": 650.0, "t": -10.0, "p": 1e-10, "images": 1000.0}
                          for layer in ("LP input", "LP output")])
     assert _verdict(findings.imagenet_clustered(imagenet.ImagenetComparison(rows, True))) == "reproduced"
-    cheap = pruning.PruneSummary({"control": 0.5, "locality": 0.2}, {}, {})
+    cheap = pruning.PruneSummary({"control": 2.5, "locality": 0.2}, {}, {})
     both = pruning.PruneSummary({"control": 0.0, "locality": 0.0}, {}, {})  # the control is as cheap: vacuous
     dear = pruning.PruneSummary({"control": 0.5, "locality": 3.0}, {}, {})
+    # cheap without the prior too (within the 1-point tolerance): the prior explains nothing, whatever the order
+    for ctrl, loc in ((0.5, 0.2), (0.0, -0.2)):
+        assert _verdict(findings.prune_cheap(pruning.PruneSummary({"control": ctrl, "locality": loc}, {}, {}),
+                                             MET)) == "inconclusive"
     assert _verdict(findings.prune_cheap(cheap, MET)) == "reproduced"
     assert _verdict(findings.prune_cheap(both, MET)) == "inconclusive"
     assert _verdict(findings.prune_cheap(cheap, LOW)) == "inconclusive"
