@@ -116,6 +116,24 @@ def test_geometry_metrics_on_target_geometry():
     assert out["decode_untrained"].item() < 0.75
 
 
+def test_geometry_metrics_released_estimators_are_the_direct_calls():
+    from repgeom.measures.abstraction_released import assignment_parallelism, matched_ccgp, svm_decoding
+
+    z, codes = _factorised(1.5, seed=4)
+    z = torch.stack([z, z.flip(-1)])
+    targets = codes[:, :2]
+    out = geometry_metrics(z, torch.randn(8, 5), targets, estimator="released", decoder="svm", compare=True)
+    torch.testing.assert_close(out["ps"], assignment_parallelism(z.mean(2), targets.T).mean(-1))
+    torch.testing.assert_close(out["ccgp"], matched_ccgp(z, targets.T).mean(-1))
+    torch.testing.assert_close(out["decode_trained"], svm_decoding(z, targets.T).mean(-1))
+    old = geometry_metrics(z, torch.randn(8, 5), targets)
+    for key in ("ps", "ccgp", "decode_trained"):
+        other = {"ps": "ps_subsets", "ccgp": "ccgp_subsets", "decode_trained": "decode_trained_logistic"}[key]
+        torch.testing.assert_close(out[other], old[key])
+    with pytest.raises(ValueError, match="decoder"):
+        geometry_metrics(z, torch.randn(8, 5), targets, decoder="tree")
+
+
 @pytest.mark.parametrize(
     "call,word",
     [

@@ -9,7 +9,9 @@ Sec. 3) use them:
   some conditions, test it on the held-out ones;
 * :func:`parallelism_score` -- mean pairwise cosine of the coding vectors
   (maximised over pairings of positive and negative conditions);
-* :func:`geometry_metrics` -- these and decoding for many dichotomies at once.
+* :func:`geometry_metrics` -- these and decoding for many dichotomies at once,
+  with either these estimators or the authors' released ones
+  (:mod:`repgeom.measures.abstraction_released`).
 """
 from __future__ import annotations
 
@@ -53,8 +55,11 @@ def ccgp(
     the samples of the other ``m - train_per_side`` conditions of each side;
     the test accuracy is averaged over all such choices (or ``max_splits``
     seeded random ones). The default, ``m - 1`` (test on one condition per
-    side), is Bernardi et al.'s (2020) definition; with four conditions it is
-    also Alleman et al.'s (train on one pair, test on the other).
+    side), is Bernardi et al.'s (2020) definition. It is not Alleman et al.'s:
+    every combination of held-out conditions is scored, including unmatched
+    (diagonal) pairs, so a perfectly factorised square does not score 1; their
+    released estimator, one matched pair per side, is
+    :func:`repgeom.measures.abstraction_released.matched_ccgp`.
 
     Parameters
     ----------
@@ -177,6 +182,9 @@ def geometry_metrics(
     max_dichotomies: int | None = None,
     decode: bool = True,
     seed: int = 0,
+    estimator: str = "subsets",
+    decoder: str = "logistic",
+    compare: bool = False,
 ) -> dict[str, torch.Tensor]:
     """All of the paper's measures for representations of labelled clusters.
 
@@ -198,6 +206,16 @@ def geometry_metrics(
         Average decoding, PS and CCGP over only the first this many targets.
     decode : bool
         Also compute ``decode_trained`` (cross-validated decoding).
+    estimator : {"subsets", "released"}
+        ``"subsets"``: :func:`ccgp` and :func:`parallelism_score` (Bernardi et
+        al.); ``"released"``: the authors' matched-pair CCGP and assignment
+        parallelism (:mod:`repgeom.measures.abstraction_released`).
+    decoder : {"logistic", "svm"}
+        Classifier of the decoding (``"svm"``: the paper's linear SVM).
+    compare : bool
+        Also return the other estimator's values as ``ps_<name>``,
+        ``ccgp_<name>`` (and, with ``decode``, ``decode_trained_<decoder>``
+        of the other decoder), ``<name>`` being ``subsets`` / ``released``.
 
     Returns
     -------
@@ -208,7 +226,29 @@ def geometry_metrics(
     """
     from repgeom.measures.similarity.cka import kernel_alignment
 
+    from .abstraction_released import assignment_parallelism, matched_ccgp, svm_decoding
+
     _check_z(z)
+    if estimator not in ("subsets", "released"):
+        raise ValueError(f"estimator must be 'subsets' or 'released', got {estimator!r}")
+    if decoder not in ("logistic", "svm"):
+        raise ValueError(f"decoder must be 'logistic' or 'svm', got {decoder!r}")
+
+    def ps_of(name: str, m: torch.Tensor, dich: torch.Tensor) -> torch.Tensor:
+        if name == "released":
+            return assignment_parallelism(m, dich).mean(-1)
+        return parallelism_score(m, dich, max_pairings=max_pairings, seed=seed).mean(-1)
+
+    def ccgp_of(name: str, x: torch.Tensor, dich: torch.Tensor) -> torch.Tensor:
+        if name == "released":
+            return matched_ccgp(x, dich, seed=seed).mean(-1)
+        return ccgp(x, dich, max_splits=max_splits, seed=seed).mean(-1)
+
+    def decode_of(name: str, x: torch.Tensor, dich: torch.Tensor) -> torch.Tensor:
+        return (svm_decoding if name == "svm" else dichotomy_decoding)(x, dich)
+
+    other = {"subsets": "released", "released": "subsets"}[estimator]
+    other_dec = {"logistic": "svm", "svm": "logistic"}[decoder]
     lead = z.shape[:-3]
     if targets.ndim == 2:
         targets = targets.expand(*lead, *targets.shape)
@@ -229,23 +269,27 @@ def geometry_metrics(
     keys = {}
     for i, t in enumerate(flat_t):
         keys.setdefault(tuple(t.flatten().tolist()), []).append(i)
-    dec = torch.empty(flat_z.shape[0], dtype=torch.float64, device=z.device)
-    ps = torch.empty_like(dec)
-    cg = torch.empty_like(dec)
+    names = ["ps", "ccgp"] + (["decode_trained"] if decode else [])
+    if compare:
+        names += [f"ps_{other}", f"ccgp_{other}"] + ([f"decode_trained_{other_dec}"] if decode else [])
+    acc = {k: torch.empty(flat_z.shape[0], dtype=torch.float64, device=z.device) for k in names}
     for idx in keys.values():
         ix = torch.tensor(idx, device=z.device)
         dich = flat_t[idx[0]].mT.cpu()
-        dich = dich * dich[:, :1]  # canonical sign
+        if estimator == "subsets":
+            dich = dich * dich[:, :1]  # canonical sign (the released estimators keep the targets' +1 side)
         if max_dichotomies is not None:
             dich = dich[:max_dichotomies]
+        acc["ps"][ix] = ps_of(estimator, flat_m[ix], dich)
+        acc["ccgp"][ix] = ccgp_of(estimator, flat_z[ix], dich)
         if decode:
-            dec[ix] = dichotomy_decoding(flat_z[ix], dich).mean(-1)
-        ps[ix] = parallelism_score(flat_m[ix], dich, max_pairings=max_pairings, seed=seed).mean(-1)
-        cg[ix] = ccgp(flat_z[ix], dich, max_splits=max_splits, seed=seed).mean(-1)
-    if decode:
-        out["decode_trained"] = dec.reshape(lead)
-    out["ps"] = ps.reshape(lead)
-    out["ccgp"] = cg.reshape(lead)
+            acc["decode_trained"][ix] = decode_of(decoder, flat_z[ix], dich).mean(-1)
+        if compare:
+            acc[f"ps_{other}"][ix] = ps_of(other, flat_m[ix], dich)
+            acc[f"ccgp_{other}"][ix] = ccgp_of(other, flat_z[ix], dich)
+            if decode:
+                acc[f"decode_trained_{other_dec}"][ix] = decode_of(other_dec, flat_z[ix], dich).mean(-1)
+    out.update({k: v.reshape(lead) for k, v in acc.items()})
     if untrained is not None:
-        out["decode_untrained"] = dichotomy_decoding(z, untrained).mean(-1)
+        out["decode_untrained"] = decode_of(decoder, z, untrained).mean(-1)
     return out

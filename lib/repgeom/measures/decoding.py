@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Callable
 
 import torch
 
@@ -97,6 +98,66 @@ def balanced_dichotomies(n_conditions: int, max_count: int | None = None, seed: 
     return torch.stack(rows)
 
 
+def _binary_targets(x: torch.Tensor, y: torch.Tensor, C: float, max_iter: int) -> torch.Tensor:
+    """Check one batch of binary problems (``x`` (..., n, d), labels ``y`` (..., n)); the labels as ±1 float64."""
+    _check_tensor(x, "x", 2)
+    if not isinstance(y, torch.Tensor) or y.shape != x.shape[:-1]:
+        got = tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__
+        raise ValueError(f"y must have shape {tuple(x.shape[:-1])} (x without its feature axis), got {got}")
+    if not (isinstance(C, (int, float)) and math.isfinite(C) and C > 0):
+        raise ValueError(f"C must be a positive finite number, got {C!r}")
+    _positive_int(max_iter, "max_iter")
+    t = y.to(torch.float64)
+    if bool(((t == 0) | (t == 1)).all()):
+        t = 2 * t - 1
+    if not bool(((t == 1) | (t == -1)).all()):
+        raise ValueError("y must contain only labels -1/+1 or 0/1")
+    return t
+
+
+def _damped_newton(theta: torch.Tensor, loss: Callable[[torch.Tensor], torch.Tensor],
+                  step: Callable[[torch.Tensor], torch.Tensor], max_iter: int, tol: float, *,
+                  backtracks: int, slack: float) -> torch.Tensor:
+    """Newton's method on a batch of convex problems, the step halved per problem while its loss would rise.
+
+    Parameters
+    ----------
+    theta : torch.Tensor, shape (..., p)
+        Starting point of every problem.
+    loss, step : callable
+        ``loss(theta)`` of shape (...); ``step(theta)`` the Newton step (H^-1 g), shape (..., p).
+    max_iter : int
+    tol : float
+        Stop when every problem's step is below this (max-norm).
+    backtracks : int
+        Halvings at most per iteration.
+    slack : float
+        A step counts as a rise when the loss grows by more than ``slack * max(|loss|, 1)``.
+
+    Returns
+    -------
+    torch.Tensor, shape (..., p)
+    """
+    current = loss(theta)
+    for _ in range(max_iter):
+        full = step(theta)
+        scale = torch.ones_like(current)
+        new = theta - full
+        new_loss = loss(new)
+        for _ in range(backtracks):
+            worse = new_loss > current + slack * current.abs().clamp_min(1.0)
+            if not bool(worse.any()):
+                break
+            scale = torch.where(worse, scale / 2, scale)
+            new = theta - scale.unsqueeze(-1) * full
+            new_loss = loss(new)
+        moved = (scale.unsqueeze(-1) * full).abs().amax(-1)
+        theta, current = new, new_loss
+        if bool((moved < tol).all()):
+            break
+    return theta
+
+
 def _penalised_loss(z1: torch.Tensor, t: torch.Tensor, theta: torch.Tensor, c: float) -> torch.Tensor:
     margin = (z1 @ theta.unsqueeze(-1)).squeeze(-1)
     # sklearn: C * sum log(1 + exp(-y f)) + ||w||^2 / 2, intercept unpenalised
@@ -131,18 +192,7 @@ def fit_logistic(
     w : torch.Tensor, shape (..., n_features), float64
     b : torch.Tensor, shape (...), float64
     """
-    _check_tensor(x, "x", 2)
-    if not isinstance(y, torch.Tensor) or y.shape != x.shape[:-1]:
-        got = tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__
-        raise ValueError(f"y must have shape {tuple(x.shape[:-1])} (x without its feature axis), got {got}")
-    if not (isinstance(C, (int, float)) and math.isfinite(C) and C > 0):
-        raise ValueError(f"C must be a positive finite number, got {C!r}")
-    _positive_int(max_iter, "max_iter")
-    t = y.to(torch.float64)
-    if bool(((t == 0) | (t == 1)).all()):
-        t = 2 * t - 1
-    if not bool(((t == 1) | (t == -1)).all()):
-        raise ValueError("y must contain only labels -1/+1 or 0/1")
+    t = _binary_targets(x, y, C, max_iter)
     x = x.to(torch.float64)
     n, d = x.shape[-2], x.shape[-1]
     basis = None
@@ -155,29 +205,18 @@ def fit_logistic(
     reg = torch.ones(r + 1, dtype=torch.float64, device=x.device)
     reg[-1] = 0.0
     theta = torch.zeros(*x.shape[:-2], r + 1, dtype=torch.float64, device=x.device)
-    loss = _penalised_loss(z1, t, theta, C)
     eye = torch.diag(reg) + 1e-12 * torch.eye(r + 1, dtype=torch.float64, device=x.device)
-    for _ in range(max_iter):
+
+    def newton_step(theta: torch.Tensor) -> torch.Tensor:
         margin = (z1 @ theta.unsqueeze(-1)).squeeze(-1)
         p = torch.sigmoid(-t * margin)  # probability of the wrong label
         grad = -C * (z1.mT @ (t * p).unsqueeze(-1)).squeeze(-1) + reg * theta
         weight = C * p * (1 - p)
         hess = z1.mT @ (weight.unsqueeze(-1) * z1) + eye
-        step = torch.linalg.solve(hess, grad.unsqueeze(-1)).squeeze(-1)
-        scale = torch.ones_like(loss)
-        new = theta - step
-        new_loss = _penalised_loss(z1, t, new, C)
-        for _ in range(20):  # backtracking, per problem
-            worse = new_loss > loss + 1e-12 * loss.abs().clamp_min(1.0)
-            if not bool(worse.any()):
-                break
-            scale = torch.where(worse, scale / 2, scale)
-            new = theta - scale.unsqueeze(-1) * step
-            new_loss = _penalised_loss(z1, t, new, C)
-        moved = (scale.unsqueeze(-1) * step).abs().amax(-1)
-        theta, loss = new, new_loss
-        if bool((moved < tol).all()):
-            break
+        return torch.linalg.solve(hess, grad.unsqueeze(-1)).squeeze(-1)
+
+    theta = _damped_newton(theta, lambda th: _penalised_loss(z1, t, th, C), newton_step, max_iter, tol,
+                          backtracks=20, slack=1e-12)
     w, b = theta[..., :-1], theta[..., -1]
     if basis is not None:
         w = (basis @ w.unsqueeze(-1)).squeeze(-1)
