@@ -6,21 +6,22 @@ singular vectors, and measures the principal angles between the subspaces
 spanned by the leading singular vectors of two layers (or of an activation
 and a layer).
 
-Conventions: a subspace is given by the column space of a matrix of shape
+The subspace-size rules are in :mod:`repgeom.measures.subspace_size` (re-exported
+here). Conventions: a subspace is given by the column space of a matrix of shape
 (..., n, p): ``n`` is the ambient dimension, ``p`` spanning vectors; leading
 dimensions are batch dimensions and broadcast. Angles are in radians.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from repgeom.checks import check_tensor as _check_tensor
+
+from .subspace_size import SIZE_RULES, SubspaceSize, choose_subspace_size, released_size_grids
 
 __all__ = [
     "principal_angles",
@@ -29,7 +30,7 @@ __all__ = [
     "unfold_input",
     "singular_spaces",
     "explained_variance",
-    "SubspaceSize",
+    "SubspaceSize",          # the size rules live in repgeom.measures.subspace_size; re-exported here
     "choose_subspace_size",
     "released_size_grids",
     "SIZE_RULES",
@@ -257,179 +258,6 @@ def explained_variance(s: torch.Tensor, k: int) -> torch.Tensor:
     if bool((total == 0).any()):
         raise ValueError("s is all zeros for some batch element; explained variance is undefined")
     return sq[..., :k].sum(-1) / total
-
-
-@dataclass(frozen=True)
-class SubspaceSize:
-    """The subspace size chosen for one connection.
-
-    Attributes
-    ----------
-    k : int
-        Number of leading singular vectors kept on both sides.
-    full : int
-        The largest size available (the smaller number of columns).
-    clean : bool
-        True when every angle at size ``k`` exceeds the threshold; False when
-        some are at or below it (those are then dropped, see :func:`kept_angles`).
-    """
-
-    k: int
-    full: int
-    clean: bool
-
-
-def _min_angle_fn(pairs: Sequence[tuple[torch.Tensor, torch.Tensor]]):
-    """Smallest principal angle at size k, from the leading k x k block of u^T v.
-
-    For orthonormal columns the cosine of the smallest angle is the largest
-    singular value of ``u_k^T v_k``; near the 0.1 degree threshold its float64
-    rounding error is ~1e-12 rad, far below the threshold.
-    """
-    crosses = [u.to(torch.float64).transpose(-1, -2) @ v.to(torch.float64) for u, v in pairs]
-
-    def fn(k: int) -> float:
-        return min(float(torch.arccos(torch.linalg.svdvals(c[..., :k, :k])[..., 0].clamp(-1, 1)).min())
-                   for c in crosses)
-    return fn
-
-
-def _count_above_fn(pairs: Sequence[tuple[torch.Tensor, torch.Tensor]], thr: float):
-    """Number of principal angles above ``thr`` (radians) at size k, summed over pairs and batch elements.
-
-    An angle exceeds ``thr`` exactly when its cosine, a singular value of the
-    leading k x k block of ``u^T v``, is below ``cos(thr)``.
-    """
-    crosses = [u.to(torch.float64).transpose(-1, -2) @ v.to(torch.float64) for u, v in pairs]
-    cos_thr = math.cos(thr)
-
-    def fn(k: int) -> int:
-        return sum(int((torch.linalg.svdvals(c[..., :k, :k]) < cos_thr).sum()) for c in crosses)
-    return fn
-
-
-def released_size_grids(full: int, min_fraction: float = 0.5) -> tuple[list[int], list[int]]:
-    """The two grids of sizes searched by the authors' released rule.
-
-    Primary grid: from ``full`` downwards in steps of 50 (``full > 200``), 30
-    (``full > 100``) or 20, stopping before ``ceil(full * min_fraction)``.
-    Secondary grid: from ``full`` downwards in steps of ``max(1, full // 20)``,
-    stopping before ``max(1, floor(full * min_fraction))``. With
-    ``min_fraction = 0.5`` these are the released notebooks' grids
-    (``ceil(m / 2)`` and ``max(1, m // 2)`` as exclusive bounds).
-
-    Parameters
-    ----------
-    full : int
-        The largest size (>= 1).
-    min_fraction : float
-        In (0, 1].
-
-    Returns
-    -------
-    primary, secondary : list of int
-        Descending sizes; either may be empty (e.g. ``full = 1``).
-    """
-    if isinstance(full, bool) or not isinstance(full, int) or full < 1:
-        raise ValueError(f"full must be a positive integer, got {full!r}")
-    if not (math.isfinite(min_fraction) and 0 < min_fraction <= 1):
-        raise ValueError(f"min_fraction must lie in (0, 1], got {min_fraction!r}")
-    step = 50 if full > 200 else 30 if full > 100 else 20
-    lo1 = math.ceil(full * min_fraction)
-    lo2 = max(1, math.floor(full * min_fraction))
-    primary = list(range(full, lo1, -step))
-    secondary = list(range(full, lo2, -max(1, full // 20)))
-    return primary, secondary
-
-
-#: The size rules of :func:`choose_subspace_size`.
-SIZE_RULES = ("released", "first-all-above")
-
-
-def choose_subspace_size(
-    pairs: Sequence[tuple[torch.Tensor, torch.Tensor]],
-    min_angle_deg: float = 0.1,
-    min_fraction: float = 0.5,
-    rule: str = "released",
-) -> SubspaceSize:
-    """The subspace size kept for one connection, chosen jointly over several networks.
-
-    Two rules:
-
-    ``"released"`` (the authors' released notebooks): a primary grid search
-    over the sizes of :func:`released_size_grids` (steps of 20, 30 or 50 from
-    the full size down to half of it) keeps the first size at which every
-    angle of every pair exceeds ``min_angle_deg``. If none does, a secondary
-    grid (steps of ``max(1, full // 20)``) keeps the size with the most angles
-    above the threshold, summed over the pairs (the largest such size on
-    ties); the angles at or below the threshold are then dropped (see
-    :func:`kept_angles`). If no size of either grid has an angle above the
-    threshold, the full size is returned, unclean.
-
-    ``"first-all-above"``: the largest size between ``ceil(full *
-    min_fraction)`` and ``full`` at which every angle exceeds the threshold
-    (every size is tried, found by bisection: shrinking both nested subspaces
-    can only raise the smallest angle); ``ceil(full * min_fraction)``,
-    unclean, when even that size fails.
-
-    Parameters
-    ----------
-    pairs : sequence of (u, v)
-        Orthonormal bases, ``u`` of shape (..., n, p) and ``v`` of shape (..., n, q),
-        columns ordered by decreasing singular value (e.g. the trained and the
-        untrained networks; batch elements, such as images, count as pairs).
-    min_angle_deg : float
-        Threshold in degrees (> 0).
-    min_fraction : float
-        Lower bound of the sizes searched, as a fraction of the full size, in (0, 1].
-    rule : {"released", "first-all-above"}
-
-    Returns
-    -------
-    SubspaceSize
-        ``clean`` is True when every angle at the chosen size exceeds the threshold.
-    """
-    if not pairs:
-        raise ValueError("pairs must hold at least one (u, v) pair, got none")
-    if not (math.isfinite(min_angle_deg) and min_angle_deg > 0):
-        raise ValueError(f"min_angle_deg must be a positive number, got {min_angle_deg!r}")
-    if not (math.isfinite(min_fraction) and 0 < min_fraction <= 1):
-        raise ValueError(f"min_fraction must lie in (0, 1], got {min_fraction!r}")
-    if rule not in SIZE_RULES:
-        raise ValueError(f"rule must be one of {SIZE_RULES}, got {rule!r}")
-    for i, (u, v) in enumerate(pairs):
-        _check_tensor(u, f"pairs[{i}][0]", 2)
-        _check_tensor(v, f"pairs[{i}][1]", 2)
-        if u.shape[-2] != v.shape[-2]:
-            raise ValueError(f"pairs[{i}] has ambient dimensions {u.shape[-2]} and {v.shape[-2]}; expected equal")
-    full = min(min(u.shape[-1], v.shape[-1]) for u, v in pairs)
-    thr = math.radians(min_angle_deg)
-    min_angle = _min_angle_fn(pairs)
-    if rule == "released":
-        primary, secondary = released_size_grids(full, min_fraction)
-        for k in primary:
-            if min_angle(k) > thr:
-                return SubspaceSize(k, full, True)
-        count = _count_above_fn(pairs, thr)
-        best_k, best_n = full, 0
-        for k in secondary:
-            n = count(k)
-            if n > best_n:  # strictly more: the largest size wins ties
-                best_k, best_n = k, n
-        return SubspaceSize(best_k, full, min_angle(best_k) > thr)
-    lo = max(1, math.ceil(full * min_fraction))
-    if min_angle(lo) <= thr:
-        return SubspaceSize(lo, full, False)
-    if min_angle(full) > thr:
-        return SubspaceSize(full, full, True)
-    good, bad = lo, full  # invariant: size `good` passes, size `bad` fails
-    while bad - good > 1:
-        mid = (good + bad) // 2
-        if min_angle(mid) > thr:
-            good = mid
-        else:
-            bad = mid
-    return SubspaceSize(good, full, True)
 
 
 def kept_angles(u: torch.Tensor, v: torch.Tensor, k: int, min_angle_deg: float = 0.1) -> torch.Tensor:
