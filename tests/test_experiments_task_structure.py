@@ -146,6 +146,99 @@ def test_weight_field_shapes(fig1):
     assert wf.lim >= float(np.abs(wf.traj).max())
 
 
+@pytest.fixture(scope="module")
+def two(ctx):
+    task = ts.two_output_task(TINY)
+    res = ts.cluster_run(ctx, task, ts.paired_activations(TINY.nets), TINY.steps, TINY.per_cluster, TINY.lr,
+                         TINY.snapshots, 8, n_out=2, seed=800, keep_weights=True)
+    return task, res
+
+
+def _orthonormal_task(dim: int = 6) -> tasks.ClusterTask:
+    """Four orthonormal centres with the two-output targets of Appendix A."""
+    q, _ = torch.linalg.qr(torch.randn(dim, 4, generator=torch.Generator().manual_seed(5)))
+    y = torch.tensor([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]])
+    return tasks.ClusterTask(q.T.unsqueeze(0).contiguous(), y.unsqueeze(0))
+
+
+def test_group_tuning_and_asymmetry_closed_form():
+    task = _orthonormal_task()
+    model = BatchedMLP(1, 6, [8], n_out=2, seed=0)
+    groups = ts.readout_groups(ts.SweepResult({}, model), 0)
+    assert groups.shape == (8, 2) and set(groups.flatten().tolist()) <= {-1.0, 1.0}
+    x, y = task.centres[0], task.targets[0]
+    # every unit: 3 x (matched centre) - 1 x (mismatched centre)
+    hit = torch.stack([x[int(torch.nonzero((y == g).all(1))[0])] for g in groups])
+    anti = torch.stack([x[int(torch.nonzero((y == -g).all(1))[0])] for g in groups])
+    w = (3.0 * hit - anti).T.unsqueeze(0)  # (1, dim, width)
+    res = ts.SweepResult({}, model, {0: w})
+    tuning = ts.group_tuning(res, task, 0)
+    assert sum(len(d) for d in tuning.values()) == 8
+    for pat, d in tuning.items():
+        assert d.shape[1] == 4
+        i_hit = int(torch.nonzero((y == torch.tensor(pat)).all(1))[0])
+        np.testing.assert_allclose(d[:, i_hit], 3.0, atol=1e-5)
+        np.testing.assert_allclose(np.delete(d, i_hit, 1).sum(1), -1.0, atol=1e-5)
+    assert ts.tuning_asymmetry(res, task, [0]) == pytest.approx((3.0, 1.0), abs=1e-5)
+
+
+def test_group_weight_field(two):
+    task, res = two
+    for signs in ((1.0, 1.0), (1.0, -1.0)):
+        wf = ts.group_weight_field(res, task, 0, "tanh", signs)
+        units = int((ts.readout_groups(res, 0) == torch.tensor(signs)).all(1).sum())
+        assert wf.traj.shape == (len(TINY.snapshots), 2, units) and wf.field.shape == (169, 2)
+    with pytest.raises(ValueError, match="signs"):
+        ts.group_weight_field(res, task, 0, "tanh", (1.0,))
+    # with one output the group field is weight_field's
+    t1, r1 = task, res
+    single = ts.SweepResult(r1.metrics, BatchedMLP(2 * TINY.nets, TINY.dim, [8], seed=3), r1.weights)
+    t_single = tasks.ClusterTask(t1.centres, t1.targets[..., :1])
+    a, b = ts.weight_field(single, t_single, 0, "relu"), ts.group_weight_field(single, t_single, 0, "relu", (1.0,))
+    np.testing.assert_allclose(a.traj, b.traj)
+    torch.testing.assert_close(a.field, b.field)
+
+
+def test_end_region_closed_form():
+    proj = np.array([[1.0, 0.0, 0.0, -1.0, 1.0, 2.0], [0.0, 1.0, -1.0, 0.1, 1.0, -1.0]])
+    np.testing.assert_array_equal(ts.end_region(proj), [0, 1, 2, 1, 1, 0])
+    with pytest.raises(ValueError, match="proj"):
+        ts.end_region(np.zeros((3, 2)))
+
+
+def test_noise_regions(delta):
+    sweep, dres = delta
+    cells = [[ts.delta_member(TINY, 1, n, len(TINY.deltas) - 1) + j for j in range(TINY.nets)]
+             for n in range(len(TINY.noise_vars))]
+    fates = ts.noise_regions(dres, sweep.task, cells)
+    assert len(fates) == len(TINY.noise_vars)
+    for members, (init, end) in zip(cells, fates):
+        units = sum(int((dres.model.readout[m, :, 0] > 0).sum()) for m in members)
+        assert init.shape == (2, units) and end.shape == (units,) and set(end.tolist()) <= {0, 1, 2}
+    m = cells[0][0]
+    pos = dres.model.readout[m, :, 0] > 0
+    first = ts.class_axes(sweep.task.centres[m].double()) @ dres.weights[0][m].double()[:, pos]
+    np.testing.assert_allclose(fates[0][0][:, :int(pos.sum())], first.numpy())
+    with pytest.raises(ValueError, match="same length"):
+        ts.noise_regions_figure(fates, (1.0,), 1.0)
+    with pytest.raises(ValueError, match="inter-class axis"):  # δ = 0: x1 + x2 = x3 + x4
+        ts.noise_regions(dres, sweep.task, [[ts.delta_member(TINY, 1, 0, 0)]])
+
+
+def test_input_dimension_closed_form(aligned):
+    simplex = tasks.ClusterTask(torch.eye(5).unsqueeze(0) * 3.0, torch.ones(1, 5, 1))
+    assert float(ts.input_dimension(simplex)[0]) == pytest.approx(4.0)  # centred identity: P - 1 equal eigenvalues
+    line = tasks.ClusterTask(torch.arange(4.0).view(1, 4, 1) * torch.ones(1, 1, 3), torch.ones(1, 4, 1))
+    assert float(ts.input_dimension(line)[0]) == pytest.approx(1.0)
+    easy = ts.deep_tasks(TINY)["easy"]
+    assert float(ts.input_dimension(easy)[0]) == pytest.approx(32 - 1 - 5, abs=1e-6)  # flat on K_max's range
+    table = ts.dimension_table(aligned, TINY)
+    assert table.shape == (len(TINY.ks), len(TINY.cs))
+    for cell in table.to_numpy().ravel():
+        solid, dots = (float(v) for v in cell.split(" / "))
+        assert 1.0 <= dots <= solid + 1e-9
+
+
 # ---------------------------------------------------------------- δ-XOR sweep
 
 
@@ -276,7 +369,7 @@ def test_appendix_runs(fig1, ctx):
 # ---------------------------------------------------------------- figures
 
 
-def test_figures_build(fig1, delta, aligned, deep):
+def test_figures_build(fig1, delta, aligned, deep, two):
     task, res = fig1
     sweep, dres = delta
     dmet = ts.delta_grid(dres, TINY)
@@ -297,6 +390,9 @@ def test_figures_build(fig1, delta, aligned, deep):
                           ts.srm_across_seeds(dp.models[2], task_set, members, "cpu"), members, 45.0, 2, 2,
                           TINY.nets), 2),
         (ts.cnn_figure(rows), 4), (ts.readouts_figure(res, runs, TINY), 4),
+        (ts.group_tuning_figure(two[1], two[0], TINY), 4), (ts.group_weights_figure(two[1], two[0], TINY), 4),
+        (ts.noise_regions_figure(ts.noise_regions(dres, sweep.task, [[ts.delta_member(TINY, 1, n, 2)] for n in
+                                                                      range(2)]), (0.1, 1.0), 1.0), 2),
     ]
     for fig, n_axes in figs:
         assert len(fig.axes) == n_axes
@@ -331,7 +427,7 @@ def test_fig1_claims_verdicts():
     final["input_alignment"] = torch.tensor([0.1, 0.1, 0.9, 0.9], dtype=torch.float64)
     ts.record_fig1_claims(board, _fake_metrics(0.5, 0.5), final, nets=2)
     assert _verdicts(board)["relu-input"] == "partly"
-    assert board.outcomes[0].ours == "tanh−ReLU: target alignment 0.02, parallelism 0.02"
+    assert board.outcomes[0].ours == "tanh−ReLU: target alignment 0.02, parallelism 0.02 (parallelism tanh 0.98, ReLU 0.96)"
 
 
 def test_ccgp_at_the_ceiling_is_inconclusive():
@@ -340,6 +436,61 @@ def test_ccgp_at_the_ceiling_is_inconclusive():
     final["ccgp"] = torch.tensor([0.995, 0.99, 0.99, 0.985], dtype=torch.float64)  # tanh 0.9925, ReLU 0.9875
     ts.record_fig1_claims(board, _fake_metrics(0.5, 0.5), final, nets=2)
     assert _verdicts(board)["tanh-ccgp"] == "inconclusive"
+
+
+def test_every_comparison_at_the_ceiling_is_inconclusive():
+    # both arms at or above the ceiling on every measure: no tanh-vs-ReLU comparison is graded
+    board = ClaimBoard("test", "quick")
+    final = _fake_metrics(0.995, 0.985)
+    final["input_alignment"] = torch.tensor([0.985, 0.985, 0.995, 0.995], dtype=torch.float64)
+    ts.record_fig1_claims(board, _fake_metrics(0.5, 0.5), final, nets=2)
+    v = _verdicts(board)
+    assert v["tanh-target"] == v["tanh-ccgp"] == v["relu-input"] == "inconclusive"
+    assert all(c.met is False for c in board.outcomes[0].preconditions if "ceiling" in c.what)
+    # one arm below the ceiling on every compared measure: graded again
+    board = ClaimBoard("test", "quick")
+    final = _fake_metrics(0.995, 0.9)
+    final["input_alignment"] = torch.tensor([0.5, 0.5, 0.995, 0.995], dtype=torch.float64)
+    final["decode_untrained"] = final["input_alignment"].clone()
+    ts.record_fig1_claims(board, _fake_metrics(0.5, 0.5), final, nets=2)
+    v = _verdicts(board)
+    assert v["tanh-target"] == v["tanh-ccgp"] == v["relu-input"] == "reproduced"
+    # deep networks and the CNNs: the same rule
+    metrics = {}
+    for d in TINY.depths:
+        ta = np.zeros((d, 2, 2, TINY.nets))
+        ta[-1, :, 0], ta[-1, 0, 1], ta[-1, 1, 1] = 1.0, 0.99, 0.985
+        metrics[d, "target_alignment"], metrics[d, "input_alignment"] = ta, 1 - ta
+    board = ClaimBoard("test", "quick")
+    ts.record_deep_claims(board, ts.DeepResult(metrics, {}), TINY)
+    rows = [ts.CnnRow("d", "small", "tanh", 0.7, 0.99, 0.2, 0.99, 0.995),
+            ts.CnnRow("d", "small", "relu", 0.7, 0.985, 0.2, 0.985, 0.99)]
+    ts.record_cnn_claims(board, rows)
+    assert _verdicts(board)["deep-tanh"] == "inconclusive" and _verdicts(board)["cnn-ordering"] == "inconclusive"
+
+
+def test_cluster_run_estimators_and_test_noise(fig1):
+    task, res = fig1
+    run = lambda p, **kw: ts.cluster_run(ts.Context(p), task, ts.paired_activations(TINY.nets), TINY.steps,  # noqa: E731
+                                         TINY.per_cluster, TINY.lr, (TINY.steps,), TINY.width, seed=100, **kw)
+    both = run(TINY, compare=True).metrics[TINY.steps][0]
+    assert TINY.estimator == "released" and TINY.decoder == "svm" and TINY.test_noise_var == 1.0
+    for key in ("ps", "ccgp", "decode_trained"):
+        torch.testing.assert_close(both[key], res.metrics[TINY.steps][0][key])
+    old = run(dataclasses.replace(TINY, estimator="subsets", decoder="logistic")).metrics[TINY.steps][0]
+    torch.testing.assert_close(both["ps_subsets"], old["ps"])
+    torch.testing.assert_close(both["ccgp_subsets"], old["ccgp"])
+    torch.testing.assert_close(both["decode_trained_logistic"], old["decode_trained"])
+    table = ts.estimator_table(both, TINY.nets, "released", "svm")
+    assert table.shape == (6, 2)
+    assert table.iloc[3]["ReLU"] == pytest.approx(ts.act_means(both, "ccgp_subsets", TINY.nets)["relu"], abs=5e-4)
+    assert table.iloc[0]["tanh"] == pytest.approx(ts.act_means(both, "ps", TINY.nets)["tanh"], abs=5e-4)
+    with pytest.raises(ValueError, match="compare=True"):
+        ts.estimator_table(old, TINY.nets, "released", "svm")
+    quiet = run(dataclasses.replace(TINY, test_noise_var=0.25)).metrics[TINY.steps][0]
+    assert not torch.equal(quiet["ccgp"], both["ccgp"])  # the test noise reaches the measures
+    with pytest.raises(ValueError, match="estimator"):
+        run(dataclasses.replace(TINY, estimator="best"))
 
 
 def test_diff_ci():
@@ -433,4 +584,14 @@ def test_deep_activation_cnn_appendix_claims_verdicts(fig1):
     assert v["deep-layers"] == "reproduced" and v["deep-tanh"] == "reproduced"
     assert v["capped-relu"] == "reproduced" and v["shifted-relu"] == "reproduced"
     assert v["cnn-ordering"] == "partly"                 # tanh above ReLU on target alignment and CCGP only
+    # a lead below the minimum gap is no ordering: with CCGP 0.61 vs 0.60 only target alignment counts, and
+    # with every gap that small the claim is not reproduced
+    board = ClaimBoard("test", "quick")
+    ts.record_cnn_claims(board, [ts.CnnRow("d", "small", "tanh", 0.7, 0.6, 0.2, 0.1, 0.61),
+                                 ts.CnnRow("d", "small", "relu", 0.7, 0.4, 0.2, 0.3, 0.60)])
+    assert _verdicts(board)["cnn-ordering"] == "partly"
+    board = ClaimBoard("test", "quick")
+    ts.record_cnn_claims(board, [ts.CnnRow("d", "small", "tanh", 0.7, 0.41, 0.31, 0.1, 0.61),
+                                 ts.CnnRow("d", "small", "relu", 0.7, 0.40, 0.30, 0.3, 0.60)])
+    assert _verdicts(board)["cnn-ordering"] == "not reproduced"
     assert ts.fmt({"a": 0.123, "b": 1}) == "a 0.12, b 1.00"

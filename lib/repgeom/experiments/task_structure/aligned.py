@@ -12,15 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 import torch
 
 from repgeom.data import tasks
+from repgeom.measures.dimension import participation_ratio
 
 from .params import Params
 from .sweep import Context, cluster_run
 
 __all__ = ["Entry", "AlignedResults", "fig6_k", "perturbed_activations", "aligned_entries", "aligned_sweep",
-           "run_aligned", "activation_curves", "check_activations", "run_paper_check"]
+           "run_aligned", "activation_curves", "check_activations", "run_paper_check", "input_dimension",
+           "dimension_table"]
 
 #: One network of the sweep: (k targets, alignment c, input-kernel rank or None, activation, network index).
 Entry = tuple[int, float, "int | None", str, int]
@@ -170,6 +173,11 @@ def aligned_sweep(ctx: Context, p: int, entries: list[Entry], steps: int, seed: 
     return results
 
 
+def _sweep_seed(p: int) -> int:
+    """Seed of the P-cluster sweep of :func:`run_aligned`."""
+    return 300 + p
+
+
 def run_aligned(ctx: Context) -> AlignedResults:
     """All random-task sweeps of the chapter, one per number of clusters P (seed ``300 + P``).
 
@@ -186,7 +194,7 @@ def run_aligned(ctx: Context) -> AlignedResults:
     entries, results = {}, {}
     for p in sorted({p for p, _ in P.ks}):
         entries[p] = aligned_entries(P, p)
-        results[p] = aligned_sweep(ctx, p, entries[p], P.aligned_steps, seed=300 + p)
+        results[p] = aligned_sweep(ctx, p, entries[p], P.aligned_steps, seed=_sweep_seed(p))
     return AlignedResults(entries, results, P.cs)
 
 
@@ -246,3 +254,54 @@ def activation_curves(aligned: AlignedResults, P: Params) -> dict[str, np.ndarra
         if act in present:
             curves6[act] = aligned.collect(32, k6, act, "target_alignment").mean(1)
     return curves6
+
+
+def input_dimension(task: tasks.ClusterTask) -> torch.Tensor:
+    """Linear dimension of each task's input geometry: the participation ratio of its centred centre kernel.
+
+    ``(sum λ)² / sum λ²`` of the eigenvalues of ``H X Xᵀ H`` (Appendix C), with ``X`` the centres.
+
+    Parameters
+    ----------
+    task : ClusterTask
+        Centres (n_tasks, P, dim).
+
+    Returns
+    -------
+    torch.Tensor, shape (n_tasks,), float64, in [1, P - 1].
+    """
+    x = task.centres.double().cpu()
+    x = x - x.mean(1, keepdim=True)
+    return participation_ratio(x @ x.transpose(1, 2))
+
+
+def dimension_table(aligned: AlignedResults, P: Params) -> pd.DataFrame:
+    """Input dimension (participation ratio) of the random tasks of :func:`run_aligned`, per (P, k) and c.
+
+    Each cell reads ``"maximal / lower-rank"``: the maximal-dimensional input kernel (the solid lines)
+    and the mean over the random lower-rank kernels (the dots) of that (P, k, c).
+
+    Parameters
+    ----------
+    aligned : AlignedResults
+        From :func:`run_aligned` (its tasks are rebuilt from the entries and the sweep seeds).
+    P : Params
+        Uses ``ks`` and ``aligned_dim``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index "P = .., k = ..", one column per alignment c.
+    """
+    rows = {}
+    for p, k in P.ks:
+        seed = _sweep_seed(p) + 10 * k
+        cells = {}
+        for c in aligned.cs:
+            ranks = sorted({e[2] for e in aligned.entries[p] if e[0] == k and e[1] == c and e[2] is not None})
+            solid = float(input_dimension(tasks.aligned_task(p, k, c, P.aligned_dim, seed=seed))[0])
+            dots = [float(input_dimension(tasks.aligned_task(p, k, c, P.aligned_dim, rank=r, seed=seed))[0])
+                    for r in ranks]
+            cells[f"c = {c:g}"] = f"{solid:.1f} / {np.mean(dots):.1f}" if dots else f"{solid:.1f}"
+        rows[f"P = {p}, k = {k}"] = cells
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("task")

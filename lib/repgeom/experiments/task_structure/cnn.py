@@ -14,6 +14,7 @@ from torch import nn
 
 from repgeom import data
 from repgeom.measures.abstraction import ccgp, parallelism_score
+from repgeom.measures.abstraction_released import assignment_parallelism, matched_ccgp
 from repgeom.measures.similarity import kernel_alignment
 from repgeom.models.task_cnns import last_hidden, task_cnn
 from repgeom.training import epoch_batches, fit
@@ -117,7 +118,8 @@ def cnn_geometry(ctx: Context, cnn_data: dict[str, tuple[data.ImageData, data.Im
                     data=_readable(train_d.provenance.used), arch=arch, act=act, accuracy=acc,
                     target_alignment=float(kernel_alignment(mz @ mz.T, onehot.double() @ onehot.double().T)),
                     input_alignment=float(kernel_alignment(mz @ mz.T, pix @ pix.T)),
-                    ps=float(parallelism_score(sub.mean(2), d4).mean()),
-                    ccgp=float(ccgp(sub, d4).mean())))
+                    ps=float((assignment_parallelism(sub.mean(2), d4) if P.estimator == "released"
+                              else parallelism_score(sub.mean(2), d4)).mean()),
+                    ccgp=float((matched_ccgp(sub, d4) if P.estimator == "released" else ccgp(sub, d4)).mean())))
     ctx.add_seeds(700, 701)
     return cnn_rows

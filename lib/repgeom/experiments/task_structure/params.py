@@ -1,7 +1,7 @@
 """The chapter's parameters at the quick and full profiles."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,7 +21,7 @@ class Params:
     per_cluster: int          # training samples per cluster per step
     lr: float                 # plain SGD
     snapshots: tuple          # steps at which the geometry is measured
-    test_per_cluster: int     # test samples per cluster (sigma_test = 1)
+    test_per_cluster: int     # test samples per cluster
     deltas: tuple             # separability values (Figs. 2-3)
     noise_vars: tuple         # training noise variances sigma^2_train (Fig. 3)
     delta_dim: int
@@ -46,8 +46,10 @@ class Params:
     cnn_train: int
     cnn_test: int
     cnn_epochs: int
-    max_splits: int           # CCGP train/test choices per dichotomy (P = 32)
-    max_pairings: int         # pairings tried by the parallelism score (P = 32)
+    max_splits: int = field(metadata={"label": "CCGP train/test choices per dichotomy, P = 32 (Bernardi "
+                                                "estimator only)"})
+    max_pairings: int = field(metadata={"label": "Pairings tried by the parallelism score, P = 32 (Bernardi "
+                                                  "estimator only)"})
     max_dichotomies: int      # targets averaged for PS / CCGP in the random tasks
     aligned_test: int         # test samples per cluster in the random tasks
     check_dim: int = 0        # paper-scale check of Fig. 6 (P = 32): input dimension (0: no separate check)
@@ -60,6 +62,14 @@ class Params:
     check_delta_dim: int = 0  # its input dimension
     check_delta_width: int = 0  # its hidden units
     check_delta_per_cluster: int = 50  # its samples per cluster per step (steps: check_steps)
+    estimator: str = field(default="released", metadata={
+        "label": "CCGP and parallelism estimators (released: the authors' matched-pair CCGP and linear-assignment "
+                 "parallelism; subsets: Bernardi et al.'s all-but-one CCGP and best of the tried pairings)"})
+    decoder: str = field(default="svm", metadata={
+        "label": "Decoder of the decoding measures (svm: linear SVM, squared hinge, C = 1, as the paper; logistic: "
+                 "L2 logistic regression); the released CCGP always uses the SVM, the subsets CCGP the logistic"})
+    test_noise_var: float = field(default=1.0, metadata={
+        "label": "Test noise variance σ²_test of the samples the geometry is measured on (the paper's value)"})
 
 
 QUICK = Params(dim=30, width=32, nets=5, steps=300, per_cluster=10, lr=0.1,

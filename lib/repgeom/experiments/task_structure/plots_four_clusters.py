@@ -1,4 +1,4 @@
-"""Figures of the four-cluster tasks: training curves, weight fields, the δ-XOR sweep, the appendices.
+"""Figures of the four-cluster tasks: training curves, weight fields, the δ-XOR sweep, the appendices (A, B, E).
 
 Each function builds one figure of the chapter, drawn to the book's figure
 standard with :mod:`repgeom.book.plots` (rows of at most three panels at the
@@ -17,10 +17,11 @@ from repgeom.data import tasks
 from .delta import delta_member
 from .params import Params
 from .sweep import COLORS, NAMES, SweepResult, by_act
-from .weights import WeightField, weight_field
+from .weights import REGIONS, WeightField, group_tuning, group_weight_field, weight_field
 
 __all__ = ["training_figure", "weight_panel", "weights_figure", "delta_figure", "delta_weights_figure",
-           "noise_figure", "readouts_figure", "ACT_LABELS", "SHORT"]
+           "noise_figure", "readouts_figure", "group_tuning_figure", "group_weights_figure", "noise_regions_figure",
+           "ACT_LABELS", "SHORT", "REGION_COLORS"]
 
 #: Legend name of each activation.
 ACT_LABELS = {"tanh": "tanh", "relu": "ReLU"}
@@ -231,4 +232,118 @@ def readouts_figure(two: SweepResult, readout_runs: dict[str, SweepResult], P: P
         ax.set_xlabel("SGD step + 1")
         ax.set_ylabel(SHORT[key])
     fig.legend(*axs[1].get_legend_handles_labels(), loc="outside lower center", ncol=3)
+    return fig
+
+
+def _signs_label(signs: tuple[float, ...]) -> str:
+    """``(1.0, -1.0)`` -> ``"(+1, −1)"``."""
+    return "(" + ", ".join("+1" if v > 0 else ("−1" if v < 0 else "0") for v in signs) + ")"
+
+
+def group_tuning_figure(two: SweepResult, task: tasks.ClusterTask, P: Params) -> matplotlib.figure.Figure:
+    """Tuning of each readout group's input weights to the four cluster centres after training (Fig. 7D).
+
+    One tanh network (the first) and one ReLU network (the first of the second half),
+    mean ± s.d. over the units of each group.
+
+    Parameters
+    ----------
+    two : SweepResult
+        The two-output paired sweep, run with ``keep_weights=True``.
+    task : ClusterTask
+        Its tasks (targets (n_models, 4, 2)).
+    P : Params
+
+    Returns
+    -------
+    matplotlib.figure.Figure, one panel per readout group (rows of two).
+    """
+    tuning = {act: group_tuning(two, task, m) for act, m in (("tanh", 0), ("relu", P.nets))}
+    patterns = list(tuning["tanh"])
+    fig, axs = plots.panels(len(patterns), ncols=2, panel_height=2.3, sharey=True)
+    y = task.targets[0].cpu().numpy()
+    ticks = [f"x{i + 1}\n{_signs_label(tuple(y[i]))}" for i in range(y.shape[0])]
+    for i, (ax, pat) in enumerate(zip(axs, patterns)):
+        for a, act in enumerate(("tanh", "relu")):
+            d = tuning[act].get(pat, np.zeros((0, y.shape[0])))
+            if len(d):
+                ax.errorbar(np.arange(y.shape[0]) + 0.15 * (2 * a - 1), d.mean(0), yerr=d.std(0), color=COLORS[act],
+                            marker="o", ms=4, ls="none", capsize=2, label=f"{ACT_LABELS[act]} ({len(d)} units)")
+        ax.axhline(0, color="0.5", lw=0.6)
+        ax.set_xticks(range(y.shape[0]), ticks)
+        ax.set_title(f"readout weights {_signs_label(pat)}")
+        ax.set_xlabel("cluster (its two labels)")
+        ax.set_ylabel("input weights · centre" if i % 2 == 0 else "")
+        ax.legend(fontsize=8)
+    return fig
+
+
+def group_weights_figure(two: SweepResult, task: tasks.ClusterTask, P: Params) -> matplotlib.figure.Figure:
+    """Weight trajectories of the units with first readout weight +1, per second readout sign (Fig. 7E).
+
+    Rows: the first tanh and the first ReLU network; columns: readout (+1, +1) and (+1, -1), each over the
+    expected gradient field of its group.
+
+    Parameters
+    ----------
+    two : SweepResult
+        The two-output paired sweep, run with ``keep_weights=True`` at several snapshots.
+    task : ClusterTask
+    P : Params
+
+    Returns
+    -------
+    matplotlib.figure.Figure, two rows of two panels.
+    """
+    fig, axs = plots.panels(4, ncols=2, panel_height=3.0)
+    for a, (act, member) in enumerate((("tanh", 0), ("relu", P.nets))):
+        for j, signs in enumerate(((1.0, 1.0), (1.0, -1.0))):
+            ax = axs[2 * a + j]
+            weight_panel(ax, group_weight_field(two, task, member, act, signs), act,
+                         f"{ACT_LABELS[act]}, readout {_signs_label(signs)}")
+            ax.set_xlabel("inter-class weight" if a == 1 else "")
+            ax.set_ylabel("intra-class weight" if j == 0 else "")
+    return fig
+
+
+#: Colour of each region of :data:`~.weights.REGIONS` (Fig. 10): inter-class orange, x1 purple, x2 green.
+REGION_COLORS = ("C1", "C4", "C2")
+
+
+def noise_regions_figure(regions: list[tuple[np.ndarray, np.ndarray]], noise_vars: tuple,
+                         delta: float) -> matplotlib.figure.Figure:
+    """Initial weights of ReLU units coloured by the region they end in, one panel per training noise (Fig. 10).
+
+    Parameters
+    ----------
+    regions : list of (init, region)
+        Per noise level (:func:`~.weights.noise_regions`): initial coordinates (2, units) and end regions.
+    noise_vars : tuple of float
+        The training noise variances, one per entry of ``regions``.
+    delta : float
+        The separability of the task (for the titles).
+
+    Returns
+    -------
+    matplotlib.figure.Figure, rows of up to three panels, a shared legend below.
+    """
+    if len(regions) != len(noise_vars):
+        raise ValueError(f"regions and noise_vars must have the same length, got {len(regions)} and {len(noise_vars)}")
+    lim = 1.1 * max(float(np.abs(init).max()) for init, _ in regions) + 1e-6
+    wedges = ([(0, 0), (lim, lim), (lim, -lim)], [(0, 0), (lim, lim), (-lim, lim), (-lim, 0)],
+              [(0, 0), (lim, -lim), (-lim, -lim), (-lim, 0)])
+    fig, axs = plots.panels(len(regions), panel_height=2.6, sharex=True, sharey=True)
+    for i, (ax, (init, reg), nv) in enumerate(zip(axs, regions, noise_vars)):
+        for r, (poly, color) in enumerate(zip(wedges, REGION_COLORS)):
+            ax.fill(*zip(*poly), color=color, alpha=0.12, lw=0)
+            sel = reg == r
+            ax.scatter(init[0, sel], init[1, sel], s=10, color=color,
+                       label=f"ends {REGIONS[r]}" if i == 0 else None)
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-lim, lim)
+        ax.set_aspect("equal")
+        ax.set_title(f"training noise $\\sigma^2$ = {nv:g}")
+        ax.set_xlabel("initial inter-class weight")
+        ax.set_ylabel("initial intra-class weight" if i % 3 == 0 else "")
+    fig.legend(*axs[0].get_legend_handles_labels(), loc="outside lower center", ncol=3)
     return fig

@@ -4,10 +4,13 @@ Every figure of the paper is a sweep over activations x seeds x task
 parameters; :func:`cluster_run` trains all its networks as one
 :class:`~repgeom.models.batched_mlp.BatchedMLP` and measures the geometry of
 their hidden layers (kernel alignment, decoding, PS, CCGP) on test samples at
-the requested steps.
+the requested steps, with the estimators the parameters name (by default the
+authors' released ones: matched-pair CCGP, linear-assignment parallelism,
+linear-SVM decoding).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -21,7 +24,7 @@ from repgeom.models.batched_mlp import BatchedMLP, train_batched
 
 from .params import Params
 
-__all__ = ["ACTS", "COLORS", "NAMES", "Context", "SweepResult", "paired_activations", "cluster_run", "by_act",
+__all__ = ["ACTS", "COLORS", "NAMES", "ESTIMATORS", "Context", "SweepResult", "paired_activations", "cluster_run", "by_act",
            "act_means"]
 
 #: The two activations the paper compares, in the order of every sweep.
@@ -32,6 +35,12 @@ COLORS = {"tanh": "C0", "relu": "C3"}
 NAMES = {"decode_trained": "trained-dichotomy decoding", "decode_untrained": "untrained-dichotomy decoding",
          "target_alignment": "target alignment $C(K_Z,K_Y)$", "input_alignment": "input alignment $C(K_Z,K_X)$",
          "ps": "parallelism score", "ccgp": "CCGP"}
+#: Reader-facing name of each estimator (:func:`geometry_metrics`'s ``estimator`` / ``decoder``).
+ESTIMATORS = {"released": "the authors' released estimators (CCGP from one matched pair of conditions per side, "
+                          "parallelism of the linear-assignment pairing)",
+              "subsets": "Bernardi et al.'s estimators (CCGP trained on all but one condition per side, "
+                         "parallelism maximised over the tried pairings)",
+              "svm": "linear SVM (squared hinge, C = 1)", "logistic": "L2 logistic regression (C = 1)"}
 
 
 def _ignore_seeds(*seeds: int) -> None:
@@ -97,7 +106,7 @@ def cluster_run(ctx: Context, task: tasks.ClusterTask, activations: Sequence[str
                 lr: float, snapshots: Sequence[int], width: int, n_out: int = 1, readout: str = "binary",
                 sigma_train: float | torch.Tensor = 1.0, seed: int = 0, keep_weights: bool = False,
                 optimizer: str = "sgd", widths: Sequence[int] | None = None, n_test: int | None = None,
-                light: bool = False) -> SweepResult:
+                light: bool = False, compare: bool = False) -> SweepResult:
     """Train one batched sweep on fresh noisy samples; measure every hidden layer at ``snapshots``.
 
     Parameters
@@ -128,9 +137,13 @@ def cluster_run(ctx: Context, task: tasks.ClusterTask, activations: Sequence[str
     widths : sequence of int, optional
         Hidden widths of a deep network.
     n_test : int, optional
-        Test samples per cluster (default ``ctx.params.test_per_cluster``), σ_test = 1.
+        Test samples per cluster (default ``ctx.params.test_per_cluster``), noise variance
+        ``ctx.params.test_noise_var``.
     light : bool
         Skip decoding and average PS / CCGP over ``ctx.params.max_dichotomies`` targets.
+    compare : bool
+        Also measure the other PS / CCGP estimator and decoder than ``ctx.params.estimator`` /
+        ``ctx.params.decoder`` (:func:`geometry_metrics`'s ``compare``).
 
     Returns
     -------
@@ -141,7 +154,7 @@ def cluster_run(ctx: Context, task: tasks.ClusterTask, activations: Sequence[str
     n_test = n_test or P.test_per_cluster
     untrained4 = balanced_dichotomies(4)[1:]
     task = tasks.ClusterTask(task.centres.to(dev), task.targets.to(dev))
-    x_te, _, _ = tasks.sample(task, n_test, 1.0, torch.Generator().manual_seed(seed + 1))
+    x_te, _, _ = tasks.sample(task, n_test, math.sqrt(P.test_noise_var), torch.Generator().manual_seed(seed + 1))
     model = BatchedMLP(b, d, widths or [width], n_out=n_out, activations=activations, readout=readout,
                        seed=1000 * seed + 17, device=dev)
     ctx.add_seeds(seed, seed + 1, seed + 2)
@@ -158,7 +171,8 @@ def cluster_run(ctx: Context, task: tasks.ClusterTask, activations: Sequence[str
             geometry_metrics(z, task.centres, task.targets,
                              untrained=untrained4 if p == 4 and n_out == 1 else None,
                              max_splits=P.max_splits, max_pairings=P.max_pairings, seed=seed,
-                             decode=not light, max_dichotomies=P.max_dichotomies if light else None)
+                             decode=not light, max_dichotomies=P.max_dichotomies if light else None,
+                             estimator=P.estimator, decoder=P.decoder, compare=compare)
             for z in zs
         ]
 
