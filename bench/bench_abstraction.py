@@ -7,8 +7,10 @@ import numpy as np
 import torch
 from harness import Row, compare  # bench/run.py puts bench/ on the path
 from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
 
 from repgeom.measures.abstraction import ccgp
+from repgeom.measures.abstraction_released import assignment_pairing, matched_ccgp
 from repgeom.measures.decoding import balanced_dichotomies
 
 
@@ -29,6 +31,22 @@ def _sklearn_ccgp(z: np.ndarray, dich: np.ndarray) -> np.ndarray:
     return out
 
 
+def _sklearn_matched_ccgp(z: np.ndarray, dich: np.ndarray, partner: np.ndarray) -> np.ndarray:
+    """The matched-pair CCGP of :func:`~repgeom.measures.abstraction_released.matched_ccgp`, one LinearSVC
+    (its default squared hinge, C = 1) per context, on the same pairing."""
+    out = np.zeros((z.shape[0], dich.shape[0]))
+    for net in range(z.shape[0]):
+        for j, row in enumerate(dich):
+            accs = []
+            for a, b in zip(np.flatnonzero(row > 0), partner[net, j]):  # one context per +1 condition
+                x = z[net, [a, b]].reshape(-1, z.shape[-1])
+                clf = LinearSVC(C=1.0, max_iter=100000).fit(x, np.repeat(row[[a, b]], z.shape[2]))
+                rest = [c for c in range(len(row)) if c not in (a, b)]
+                accs.append(clf.score(z[net, rest].reshape(-1, z.shape[-1]), np.repeat(row[rest], z.shape[2])))
+            out[net, j] = np.mean(accs)
+    return out
+
+
 def run(profile: str, device: torch.device) -> list[Row]:
     """Rows comparing batched CCGP with the sklearn loop on networks x dichotomies of 8 conditions."""
     n_nets = 4 if profile == "quick" else 40
@@ -39,7 +57,13 @@ def run(profile: str, device: torch.device) -> list[Row]:
     size = f"{n_nets} nets x {dich.shape[0]} dichotomies x 16 splits (8 conditions, 10 samples, 32 units)"
     ours = lambda: ccgp(zd, dich)  # noqa: E731
     peer = lambda: _sklearn_ccgp(z.numpy(), dich.numpy())  # noqa: E731
+    partner = assignment_pairing(z.mean(-2), dich).numpy()
+    released = lambda: matched_ccgp(zd, dich)  # noqa: E731
+    released_peer = lambda: _sklearn_matched_ccgp(z.numpy(), dich.numpy(), partner)  # noqa: E731
     return [compare("abstraction.ccgp", size, ours, "sklearn LogisticRegression loop", peer,
+                    device=device, reps=3, warmup=1),
+            compare("abstraction_released.matched_ccgp", f"{n_nets} nets x {dich.shape[0]} dichotomies x 4 contexts "
+                    "(8 conditions, 10 samples, 32 units)", released, "sklearn LinearSVC loop", released_peer,
                     device=device, reps=3, warmup=1)]
 
 
