@@ -76,7 +76,7 @@ def test_run_header_declares_stand_ins(monkeypatch, tmp_path):
     from repgeom import data
 
     monkeypatch.setenv("REPGEOM_DATA", str(tmp_path))
-    monkeypatch.setattr(data.images, "DEBIAN_FASHION_MNIST", tmp_path / "absent")
+    monkeypatch.setattr(data.offline, "DEBIAN_FASHION_MNIST", tmp_path / "absent")
     run = ChapterRun.start("demo")
     run.use_data(data.load("cifar10", "test", n=4).provenance)
     header = run.header()

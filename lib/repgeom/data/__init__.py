@@ -1,23 +1,24 @@
-"""The data the chapters use: image datasets with declared stand-ins (:mod:`.images`), synthetic tasks (:mod:`.tasks`).
+"""The data the chapters use: image datasets with declared stand-ins (:mod:`.images`, their offline sources in
+:mod:`.offline`), synthetic tasks (:mod:`.tasks`).
 
 ``data.load(name, split, ...)`` is the one way a chapter gets images; it
 returns them with a :class:`DataProvenance` saying what was actually used.
 """
+from . import offline
+from .errors import DataCorrupt, DataUnavailable
 from .images import (
-    DEBIAN_FASHION_MNIST,
     DOWNLOAD_MB,
     DOWNLOAD_TIMEOUT_S,
     FOLDERS,
     SHAPES,
     SPLITS,
-    DataCorrupt,
     DataProvenance,
-    DataUnavailable,
     ImageData,
     available,
     fetch,
     load,
 )
+from .offline import DEBIAN_FASHION_MNIST
 
 __all__ = ["DEBIAN_FASHION_MNIST", "DOWNLOAD_MB", "DOWNLOAD_TIMEOUT_S", "FOLDERS", "SHAPES", "SPLITS", "DataCorrupt", "DataProvenance",
            "DataUnavailable",

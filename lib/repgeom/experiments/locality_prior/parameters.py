@@ -73,7 +73,7 @@ def params(profile: str) -> Params:
 def for_data(p: Params, data_name: str) -> Params:
     """The parameters for the dataset actually loaded.
 
-    On the 5,000-image MNIST sample (:func:`repgeom.data.images.mnist_sample_file`) the 4,000 training
+    On the 5,000-image MNIST sample (:func:`repgeom.data.offline.mnist_sample_file`) the 4,000 training
     images are seen ``sample_epochs`` times instead of ``epochs``: 30 epochs are 120,000 presentations,
     where the README recipe's accuracy on the sample's held-out images levels off (measured: 92.5 % after
     10 epochs, 95.2 % after 20, 96.4 % after 30 and after 45). Other data keep ``p`` unchanged.
