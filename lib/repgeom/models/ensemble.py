@@ -15,7 +15,6 @@ fixed by ``(seeds[i], epoch)``, augmented with a generator fixed by
 from __future__ import annotations
 
 import copy
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -25,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from repgeom import runtime
-from repgeom.training import epoch_batches, progress
+from repgeom.training import epoch_batches, progress, steps_per_epoch
 
 from .convnets import set_dropout_keys
 
@@ -238,7 +237,7 @@ def train_ensemble(
     bad = [e for e in snapshot_epochs if not 0 <= e <= epochs]
     if bad:
         raise ValueError(f"snapshot_epochs must lie in [0, epochs={epochs}], got {bad}")
-    last = epochs * math.ceil(x.shape[0] / batch_size)
+    last = epochs * steps_per_epoch(x.shape[0], batch_size)
     bad = [s for s in snapshot_steps if isinstance(s, bool) or int(s) != s or not 0 <= s <= last]
     if bad:
         raise ValueError(f"snapshot_steps must be whole steps in [0, {last}] (epochs x steps per epoch), got {bad}")

@@ -38,6 +38,14 @@ def progress(iterable: Iterable, desc: str = "", total: int | None = None, **kwa
     return tqdm(iterable, desc=desc, total=total, disable=runtime.quiet(), leave=False, **kwargs)
 
 
+def steps_per_epoch(n: int, batch_size: int) -> int:
+    """Optimisation steps in one epoch of ``n`` samples: the batches :func:`epoch_batches` yields (the last may
+    be smaller)."""
+    if n < 1 or batch_size < 1:
+        raise ValueError(f"n and batch_size must be >= 1, got {n} and {batch_size}")
+    return math.ceil(n / batch_size)
+
+
 def epoch_batches(
     x: torch.Tensor,
     y: torch.Tensor,

@@ -230,7 +230,7 @@ def train_resnet(arch: str, epochs: int, seed: int, stand_in: StandIn, p: Params
         return training.epoch_batches(stand_in.x_train[idx], stand_in.y_train[idx], p.batch_size, seed=seed, epoch=e)
 
     opt = torch.optim.Adam(net.parameters(), lr=p.lr)
-    _schedule(opt, epochs * math.ceil(size / p.batch_size), p)
+    _schedule(opt, epochs * training.steps_per_epoch(size, p.batch_size), p)
     hist = training.fit(
         net, batches, F.cross_entropy, opt, epochs, checkpoint=ckpt,
         on_epoch_end=lambda e, m: torch.save(m.state_dict(), snap[e]), desc=f"training {arch}",

@@ -1,10 +1,9 @@
 """The chapter's parameters at the quick and the full profile."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from repgeom import runtime
+from repgeom import runtime, training
 
 __all__ = ["Params", "QUICK", "FULL", "LABELS", "params", "steps_per_epoch", "total_steps", "interval_size"]
 
@@ -112,7 +111,7 @@ def steps_per_epoch(p: Params, epochs: int | None = None) -> int:
     int
         ``ceil(interval_size / batch_size)``.
     """
-    return math.ceil(interval_size(p, epochs) / p.batch_size)
+    return training.steps_per_epoch(interval_size(p, epochs), p.batch_size)
 
 
 def total_steps(p: Params, epochs: int | None = None) -> int:

@@ -14,6 +14,7 @@ from repgeom import data
 from repgeom.data import DataProvenance, ImageData
 from repgeom.models.convnets import ConvNet, ResNet18, shift_flip
 from repgeom.models.ensemble import EnsembleResult, train_ensemble
+from repgeom.training import steps_per_epoch
 
 from .parameters import Params
 
@@ -138,13 +139,6 @@ def snapshot_epochs(epochs: int, checkpoints: tuple[int, ...]) -> tuple[int, ...
     if any(c < 0 for c in checkpoints):
         raise ValueError(f"checkpoints must be non-negative epochs, got {checkpoints}")
     return tuple(sorted({int(c) for c in checkpoints if c <= epochs and c == int(c)} | {int(epochs)}))
-
-
-def steps_per_epoch(n: int, batch_size: int) -> int:
-    """Optimisation steps in one epoch of ``n`` images at ``batch_size`` (the last batch may be smaller)."""
-    if n < 1 or batch_size < 1:
-        raise ValueError(f"n and batch_size must be >= 1, got {n} and {batch_size}")
-    return math.ceil(n / batch_size)
 
 
 def checkpoint_steps(epochs: int, per_epoch: int, checkpoints: tuple) -> tuple[int, ...]:
