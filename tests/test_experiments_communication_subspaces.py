@@ -19,6 +19,7 @@ from repgeom.experiments.communication_subspaces import (
     measurements,
     networks,
     parameters,
+    training_study,
 )
 from repgeom.measures import subspace as ss
 from repgeom.models import resnet_connections as rc
@@ -218,7 +219,7 @@ def _result(kind, block_index, angles_deg):
 
 def test_training_curve_reuses_measured_end_points():
     w_res = [_result(kind, 0, {"trained": [10.0, 20.0], "untrained-0": [40.0, 50.0]}) for kind in KINDS]
-    curve = measurements.training_curve(["start.pt", "end.pt"], w_res, [r.connection for r in w_res],
+    curve = training_study.training_curve(["start.pt", "end.pt"], w_res, [r.connection for r in w_res],
                                         "untrained-0", TINY, 10, CPU)
     assert len(curve) == 2 * len(KINDS)
     assert list(curve.columns) == ["epoch", "step", "kind", "mean_deg", "baseline_deg", "excess_deg"]
@@ -227,7 +228,7 @@ def test_training_curve_reuses_measured_end_points():
     assert ((curve.baseline_deg > 20) & (curve.baseline_deg < 90)).all()  # random 2-dim subspaces of R^8
     assert curve[curve.epoch == 1].mean_deg.tolist() == pytest.approx([15.0] * 5)
     assert curve[curve.epoch == 1].step.unique().tolist() == [parameters.steps_per_epoch(TINY)]
-    assert measurements.curve_drop(curve, "direct", 1) == pytest.approx(30.0)
+    assert training_study.curve_drop(curve, "direct", 1) == pytest.approx(30.0)
 
 
 def test_training_curve_measures_snapshots(narrow, stand_in, tmp_path):
@@ -235,8 +236,8 @@ def test_training_curve_measures_snapshots(narrow, stand_in, tmp_path):
     nets = {"trained": own.net, **networks.untrained_resnets("resnet50", (0,), 10, CPU)}
     conns = rc.resnet_connections(own.net, "weight")
     w_res = align.weight_alignment(nets, conns)
-    reused = measurements.training_curve(own.snapshots, w_res, conns, "untrained-0", TINY, 10, CPU)
-    measured = measurements.training_curve(own.snapshots, w_res, conns, None, TINY, 10, CPU)
+    reused = training_study.training_curve(own.snapshots, w_res, conns, "untrained-0", TINY, 10, CPU)
+    measured = training_study.training_curve(own.snapshots, w_res, conns, None, TINY, 10, CPU)
     # snapshot 0 is the untrained network and the last the trained one: both ways give the same curve
     assert measured.mean_deg.to_numpy() == pytest.approx(reused.mean_deg.to_numpy(), abs=1e-9)
     assert ((measured.mean_deg > 0) & (measured.mean_deg <= 90)).all()
@@ -250,9 +251,9 @@ def test_weight_movement_is_zero_without_training(narrow):
     nets["same"] = networks.untrained_resnets("resnet50", (0,), 10, CPU)["untrained-0"]
     spaces = align.WeightSpaces(nets)
     names = ["layer1.0.conv1", "layer1.0.conv2", "layer2.0.downsample.0"]
-    still = measurements.weight_movement(spaces, "untrained-0", "same", names, baseline_angles=32)
+    still = training_study.weight_movement(spaces, "untrained-0", "same", names, baseline_angles=32)
     assert still.mean_deg == pytest.approx(0.0, abs=1e-6) and list(still.table.conv) == names
-    other = measurements.weight_movement(spaces, "untrained-0", "untrained-1", names, baseline_angles=64)
+    other = training_study.weight_movement(spaces, "untrained-0", "untrained-1", names, baseline_angles=64)
     # two independent initialisations are as far apart as random subspaces
     assert other.mean_deg > 20 and other.mean_deg == pytest.approx(other.random_deg, abs=10.0)
 
@@ -271,9 +272,9 @@ def test_activation_positions_and_exclusion(narrow):
 
 def test_resnet18_alignment_is_deterministic(narrow, stand_in, tmp_path, monkeypatch):
     monkeypatch.setenv("REPGEOM_OUTPUT", str(tmp_path / "one"))
-    one = measurements.resnet18_alignment(stand_in, TINY, CPU, seed=0)
+    one = training_study.resnet18_alignment(stand_in, TINY, CPU, seed=0)
     monkeypatch.setenv("REPGEOM_OUTPUT", str(tmp_path / "two"))
-    two = measurements.resnet18_alignment(stand_in, TINY, CPU, seed=0)
+    two = training_study.resnet18_alignment(stand_in, TINY, CPU, seed=0)
     assert one.blocks == ["1.0", "1.1", "2.0", "3.0", "4.0"]
     assert set(one.table.kind) == {"direct", "short_skip", "long_skip"}  # BasicBlocks: no branching, no indirect
     assert 0.0 <= one.accuracy <= 1.0

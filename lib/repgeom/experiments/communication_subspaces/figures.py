@@ -181,7 +181,7 @@ def training_figure(curve: pd.DataFrame, loss: Sequence[float], steps_per_epoch:
     Parameters
     ----------
     curve : pandas.DataFrame
-        From :func:`.measurements.training_curve`.
+        From :func:`.training_study.training_curve`.
     loss : sequence of float
         Mean training loss of each interval.
     steps_per_epoch : int
