@@ -67,8 +67,8 @@ def test_params_by_profile():
 
 
 def test_steps_per_epoch_rounds_up():
-    assert parameters.steps_per_epoch(parameters.QUICK) == 5  # 5120 images in 8 intervals of 128-image batches
-    assert parameters.total_steps(parameters.QUICK) == 40
+    assert parameters.steps_per_epoch(parameters.QUICK) == 30  # 30720 images in 8 intervals of 128-image batches
+    assert parameters.total_steps(parameters.QUICK) == 240
     assert parameters.interval_size(TINY) == 6 and parameters.steps_per_epoch(TINY) == 1  # 12 images, 2 intervals
     assert parameters.steps_per_epoch(dataclasses.replace(TINY, n_train=18)) == 2  # 9 per interval, last batch short
     assert parameters.steps_per_epoch(TINY, epochs=1) == 2 and parameters.total_steps(TINY, epochs=1) == 2
@@ -114,6 +114,9 @@ def test_train_resnet_snapshots_start_and_resume(narrow, stand_in, tmp_path):
     assert len(first.snapshots) == 3 and all(s.is_file() for s in first.snapshots)
     assert len(first.history.column("loss")) == 2 and all(math.isfinite(v) for v in first.history.column("loss"))
     assert not first.net.training
+    # trained channels-last, handed back and saved in the default layout
+    assert all(v.is_contiguous() for v in first.net.state_dict().values())
+    assert all(v.is_contiguous() for v in torch.load(first.snapshots[-1], weights_only=True).values())
     # snapshot 0 is the untrained network of the training's seed; the last is the trained one
     start = networks.load_snapshot("resnet18", first.snapshots[0], 10, CPU)
     assert networks.same_weights(start, networks.untrained_resnets("resnet18", (0,), 10, CPU)["untrained-0"])
@@ -241,8 +244,21 @@ def test_training_curve_measures_snapshots(narrow, stand_in, tmp_path):
     # snapshot 0 is the untrained network and the last the trained one: both ways give the same curve
     assert measured.mean_deg.to_numpy() == pytest.approx(reused.mean_deg.to_numpy(), abs=1e-9)
     assert ((measured.mean_deg > 0) & (measured.mean_deg <= 90)).all()
-    fig = figures.training_figure(measured, own.history.column("loss"), parameters.steps_per_epoch(TINY))
-    assert len(fig.axes) == 2 and len(fig.axes[0].lines) == len(KINDS) + 1  # and the zero line
+    names = sorted({c.source for c in conns} | {c.target for c in conns})
+    moved = training_study.movement_curve(own.snapshots, names, TINY, 10, CPU)
+    assert moved.epoch.tolist() == [0, 1] and moved.step.tolist() == [0, parameters.steps_per_epoch(TINY)]
+    assert moved.movement_deg[0] == 0.0
+    with pytest.raises(ValueError, match="snapshots needs"):
+        training_study.movement_curve(own.snapshots[:1], names, TINY, 10, CPU)
+    # its last point is weight_movement between the two ends of the training
+    spaces = align.WeightSpaces({"start": networks.load_snapshot("resnet50", own.snapshots[0], 10, CPU),
+                                 "end": own.net})
+    end = training_study.weight_movement(spaces, "start", "end", names, TINY.baseline_angles)
+    assert moved.movement_deg[1] == pytest.approx(end.mean_deg, abs=1e-9) and end.mean_deg > 0
+    assert moved.random_deg[1] == pytest.approx(end.random_deg)
+    fig = figures.training_figure(measured, moved, 5.0, own.history.column("loss"), parameters.steps_per_epoch(TINY))
+    assert len(fig.axes) == 3 and len(fig.axes[0].lines) == len(KINDS) + 1  # and the zero line
+    assert len(fig.axes[1].lines) == 2  # movement and its floor
     plt.close(fig)
 
 
@@ -256,6 +272,25 @@ def test_weight_movement_is_zero_without_training(narrow):
     other = training_study.weight_movement(spaces, "untrained-0", "untrained-1", names, baseline_angles=64)
     # two independent initialisations are as far apart as random subspaces
     assert other.mean_deg > 20 and other.mean_deg == pytest.approx(other.random_deg, abs=10.0)
+
+
+def test_weight_spaces_add_and_drop(narrow):
+    nets = networks.untrained_resnets("resnet50", (0, 1), 10, CPU)
+    spaces = align.WeightSpaces({"untrained-0": nets["untrained-0"]})
+    spaces.get("untrained-0", "layer1.0.conv2", "in")
+    spaces.add("other", nets["untrained-1"])
+    fresh = align.WeightSpaces({"other": nets["untrained-1"]})
+    v, s = spaces.get("other", "layer1.0.conv2", "in")
+    v_ref, s_ref = fresh.get("other", "layer1.0.conv2", "in")
+    assert torch.equal(v, v_ref) and torch.equal(s, s_ref)
+    with pytest.raises(ValueError, match="already held"):
+        spaces.add("other", nets["untrained-0"])
+    spaces.drop("other")
+    assert [key[0] for key in spaces.store] == ["untrained-0"]  # the other network's entries are gone
+    with pytest.raises(ValueError, match="not held"):
+        spaces.drop("other")
+    with pytest.raises(ValueError, match="'other' is not held"):
+        spaces.get("other", "layer1.0.conv2", "in")
 
 
 def test_activation_positions_and_exclusion(narrow):

@@ -109,8 +109,24 @@ class WeightSpaces:
             raise ValueError(f"spaces does not cover networks {missing}")
         return spaces
 
+    def add(self, label: str, model: nn.Module) -> None:
+        """Hold one more network under ``label`` (its decompositions computed when first asked for)."""
+        if label in self.mods:
+            raise ValueError(f"label {label!r} is already held; drop it first")
+        _check_models({label: model})
+        self.mods[label] = _modules(model)
+
+    def drop(self, label: str) -> None:
+        """Forget a network and its decompositions (e.g. a training snapshot once measured)."""
+        if label not in self.mods:
+            raise ValueError(f"label {label!r} is not held; held: {sorted(self.mods)}")
+        del self.mods[label]
+        self.store = {key: val for key, val in self.store.items() if key[0] != label}
+
     def get(self, label: str, name: str, side: str) -> tuple[torch.Tensor, torch.Tensor]:
         """(basis, singular values): side "out" (u), "in" (channel v) or "in_flat" (flattened v)."""
+        if label not in self.mods:
+            raise ValueError(f"network {label!r} is not held; held: {sorted(self.mods)}")
         if name not in self.mods[label]:
             raise ValueError(f"connection names {name!r}, which is not in network {label!r}")
         conv = self.mods[label][name]

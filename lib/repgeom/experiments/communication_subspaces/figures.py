@@ -175,13 +175,18 @@ def pvalue_figure(w_tab: pd.DataFrame, a_tab: pd.DataFrame, blocks: Sequence[str
     return fig
 
 
-def training_figure(curve: pd.DataFrame, loss: Sequence[float], steps_per_epoch: int) -> matplotlib.figure.Figure:
-    """(a) Mean weight-to-weight angle minus its random baseline per connection type along training; (b) the loss.
+def training_figure(curve: pd.DataFrame, movement: pd.DataFrame, movement_floor_deg: float, loss: Sequence[float],
+                    steps_per_epoch: int) -> matplotlib.figure.Figure:
+    """Along training: (a) weight-to-weight angle minus random per connection type, (b) input-space movement, (c) loss.
 
     Parameters
     ----------
     curve : pandas.DataFrame
         From :func:`.training_study.training_curve`.
+    movement : pandas.DataFrame
+        From :func:`.training_study.movement_curve`.
+    movement_floor_deg : float
+        The movement floor of the claims (degrees), drawn as a line.
     loss : sequence of float
         Mean training loss of each interval.
     steps_per_epoch : int
@@ -191,20 +196,28 @@ def training_figure(curve: pd.DataFrame, loss: Sequence[float], steps_per_epoch:
     -------
     matplotlib.figure.Figure
     """
-    fig, axes = plots.panels(2, panel_height=2.8)
+    fig, axes = plots.panels(3, ncols=2, panel_height=2.7)
     for i, kind in enumerate(rc.KINDS):
         c = curve[curve.kind == kind]
         axes[0].plot(c.step, c.excess_deg, "o-", ms=3, color=f"C{i + 2}", label=KIND_TITLE[kind])
     axes[0].axhline(0, color="grey", ls="--", lw=1)
-    axes[0].set_xlabel("training step", fontsize=_FS)
     axes[0].set_ylabel("mean angle − random (deg)", fontsize=_FS)
     axes[0].set_title("(a) weight-to-weight alignment\nrelative to random subspaces", fontsize=_FS)
-    axes[0].legend(fontsize=_FS, handlelength=1.2, labelspacing=0.2)
-    axes[1].plot(np.arange(1, len(loss) + 1) * steps_per_epoch, loss, "o-", ms=3, color="k")
-    axes[1].set_xlabel("training step", fontsize=_FS)
-    axes[1].set_ylabel("training loss (interval mean)", fontsize=_FS)
-    axes[1].set_title("(b) training loss", fontsize=_FS)
+    # the legend of (a) sits in the grid's empty fourth cell, clear of the curves
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, title="(a) connection type", fontsize=_FS, title_fontsize=_FS,
+               loc="center", bbox_to_anchor=(0.75, 0.25))
+    axes[1].plot(movement.step, movement.movement_deg, "o-", ms=3, color="k", label="trained network")
+    axes[1].axhline(movement_floor_deg, color="C3", ls="--", lw=1, label="movement floor")
+    axes[1].set_ylim(0, max(movement_floor_deg, float(movement.movement_deg.max())) * 1.15)
+    axes[1].set_ylabel("input spaces turned (deg)", fontsize=_FS)
+    axes[1].set_title("(b) mean angle from the initial\ninput spaces (leading half)", fontsize=_FS)
+    axes[1].legend(fontsize=_FS, handlelength=1.2, labelspacing=0.2, loc="lower right")
+    axes[2].plot(np.arange(1, len(loss) + 1) * steps_per_epoch, loss, "o-", ms=3, color="k")
+    axes[2].set_ylabel("training loss (interval mean)", fontsize=_FS)
+    axes[2].set_title("(c) training loss", fontsize=_FS)
     for ax in axes:
+        ax.set_xlabel("training step", fontsize=_FS)
         ax.tick_params(labelsize=_FS)
     return fig
 

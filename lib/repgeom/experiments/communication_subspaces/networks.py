@@ -229,13 +229,16 @@ def train_resnet(arch: str, epochs: int, seed: int, stand_in: StandIn, p: Params
         idx = torch.arange(e * size, (e + 1) * size) % n
         return training.epoch_batches(stand_in.x_train[idx], stand_in.y_train[idx], p.batch_size, seed=seed, epoch=e)
 
+    def save_snapshot(e: int, m: nn.Module) -> None:
+        torch.save({k: v.contiguous() for k, v in m.state_dict().items()}, snap[e])
+
     opt = torch.optim.Adam(net.parameters(), lr=p.lr)
     _schedule(opt, epochs * training.steps_per_epoch(size, p.batch_size), p)
-    hist = training.fit(
-        net, batches, F.cross_entropy, opt, epochs, checkpoint=ckpt,
-        on_epoch_end=lambda e, m: torch.save(m.state_dict(), snap[e]), desc=f"training {arch}",
-    )
-    return TrainedResNet(net.eval(), hist, snap)
+    # channels-last convolutions train ~20 % faster on CPU (measured: ResNet-50, 32 px, batch 128, one
+    # thread, 1.09 vs 1.35 s per step); snapshots and the returned network are in the default layout.
+    hist = training.fit(net, batches, F.cross_entropy, opt, epochs, checkpoint=ckpt, on_epoch_end=save_snapshot,
+                        desc=f"training {arch}", channels_last=True)
+    return TrainedResNet(net.to(memory_format=torch.contiguous_format).eval(), hist, snap)
 
 
 def load_snapshot(arch: str, path: Path, num_classes: int, device: torch.device) -> nn.Module:

@@ -32,9 +32,9 @@ class Params:
     resnet18_epochs: int          # second architecture (go beyond); 0 skips it
 
 
-QUICK = Params(use_imagenet=True, train_image_size=32, n_train=5120, epochs=8, batch_size=128, lr=3e-3,
+QUICK = Params(use_imagenet=True, train_image_size=32, n_train=30720, epochs=8, batch_size=128, lr=3e-3,
                warmup_fraction=0.25, accuracy_floor=0.85, min_movement_share=0.25, min_positions=16,
-               n_images=30, imagenet_images=8, n_eval=500, untrained_seeds=(0, 1), min_angle_deg=0.1, min_fraction=0.5,
+               n_images=30, imagenet_images=8, n_eval=1000, untrained_seeds=(0, 1), min_angle_deg=0.1, min_fraction=0.5,
                baseline_angles=256, resnet18_epochs=1)
 FULL = Params(use_imagenet=True, train_image_size=64, n_train=60000, epochs=12, batch_size=256, lr=3e-3,
               warmup_fraction=0.25, accuracy_floor=0.85, min_movement_share=0.25, min_positions=16,

@@ -18,7 +18,8 @@ from . import alignment as align
 from .networks import StandIn, TrainedResNet, load_snapshot, train_resnet, untrained_resnets
 from .parameters import Params, interval_size, steps_per_epoch
 
-__all__ = ["training_curve", "curve_drop", "Movement", "weight_movement", "ResNet18Alignment", "resnet18_alignment"]
+__all__ = ["training_curve", "curve_drop", "Movement", "weight_movement", "movement_curve", "ResNet18Alignment",
+           "resnet18_alignment"]
 
 
 def training_curve(snapshots: Sequence[Path], w_res: Sequence[align.PairResult], w_conns: Sequence[Connection],
@@ -106,7 +107,7 @@ class Movement:
 
 
 def weight_movement(spaces: align.WeightSpaces, start: str, end: str, names: Sequence[str],
-                    baseline_angles: int = 256, seed: int = 0) -> Movement:
+                    baseline_angles: int = 256, seed: int = 0, baseline_cache: dict | None = None) -> Movement:
     """Mean principal angle between each conv's initial and final input space (its leading half).
 
     Parameters
@@ -120,12 +121,14 @@ def weight_movement(spaces: align.WeightSpaces, start: str, end: str, names: Seq
     baseline_angles : int
         Random angles per size for the random reference.
     seed : int
+    baseline_cache : dict, optional
+        Random references already sampled, keyed by size (shared between calls with one seed).
 
     Returns
     -------
     Movement
     """
-    cache: dict = {}
+    cache: dict = {} if baseline_cache is None else baseline_cache
     rows = []
     for name in names:
         v0, _ = spaces.get(start, name, "in")
@@ -137,6 +140,44 @@ def weight_movement(spaces: align.WeightSpaces, start: str, end: str, names: Seq
                      "random_deg": align._baseline_deg(dim, k, baseline_angles, seed, "cpu", cache, None)})
     t = pd.DataFrame(rows)
     return Movement(t, float(t.angle_deg.mean()), float(t.random_deg.mean()))
+
+
+def movement_curve(snapshots: Sequence[Path], names: Sequence[str], p: Params, num_classes: int,
+                   device: torch.device, seed: int = 0) -> pd.DataFrame:
+    """How far the convs' input spaces have turned from the first snapshot, at every snapshot.
+
+    Parameters
+    ----------
+    snapshots : sequence of Path
+        From :func:`.networks.train_resnet` (``epochs + 1`` ResNet-50 state_dicts; the first is the start).
+    names : sequence of str
+        Conv module names (as for :func:`weight_movement`).
+    p : Params
+        Uses ``baseline_angles`` and the steps per interval.
+    num_classes : int
+    device : torch.device
+    seed : int
+        Seed of the random-subspace reference.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per snapshot: ``epoch, step, movement_deg, random_deg`` (:class:`Movement`'s means;
+        the first snapshot's movement is 0 by definition).
+    """
+    if len(snapshots) < 2:
+        raise ValueError(f"snapshots needs the start and at least one later snapshot, got {len(snapshots)}")
+    spaces = align.WeightSpaces({"start": load_snapshot("resnet50", snapshots[0], num_classes, device)})
+    cache: dict = {}
+    rows = []
+    for epoch, path in enumerate(snapshots[1:], start=1):
+        spaces.add("snapshot", load_snapshot("resnet50", path, num_classes, device))
+        moved = weight_movement(spaces, "start", "snapshot", names, p.baseline_angles, seed, baseline_cache=cache)
+        spaces.drop("snapshot")
+        rows.append({"epoch": epoch, "step": epoch * steps_per_epoch(p), "movement_deg": moved.mean_deg,
+                     "random_deg": moved.random_deg})
+    rows.insert(0, {"epoch": 0, "step": 0, "movement_deg": 0.0, "random_deg": rows[0]["random_deg"]})
+    return pd.DataFrame(rows)
 
 
 def curve_drop(curve: pd.DataFrame, kind: str, last_epoch: int) -> float:
