@@ -45,7 +45,7 @@ FULL = Params(use_imagenet=True, train_image_size=64, n_train=60000, epochs=12, 
 LABELS = {
     "use_imagenet": "Use torchvision's ImageNet ResNet-50 when present",
     "train_image_size": "Side of the stand-in training images (pixels)",
-    "n_train": "Stand-in training images (each seen once)",
+    "n_train": "Stand-in training images (each seen once; a smaller stand-in is cycled through)",
     "epochs": "Training intervals (a checkpoint after each)",
     "batch_size": "Mini-batch size",
     "lr": "Peak Adam learning rate",
